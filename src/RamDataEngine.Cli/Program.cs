@@ -1,0 +1,3 @@
+using RamDataEngine.Cli;
+
+return await RamApp.RunAsync(args);

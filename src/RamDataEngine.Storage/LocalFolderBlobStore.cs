@@ -1,0 +1,219 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+
+namespace RamDataEngine.Storage;
+
+/// <summary>The embedded default store: blobs are files under one root folder.</summary>
+/// <remarks>
+/// A write goes to a temporary file in the target folder and is renamed over the target, so readers never see
+/// a partial blob. Conditional writes hold an exclusive lock file for the check-and-rename, which serializes
+/// them across threads and processes (.NET takes an advisory lock for <see cref="FileShare.None"/> on Unix).
+/// ETags are the last-write time and length of the file, read from the open handle so that a read's ETag
+/// always describes the bytes it returned.
+/// </remarks>
+public sealed class LocalFolderBlobStore : IBlobStore
+{
+    private const string TempSuffix = ".tmp-write";
+    private const string LockFileName = ".conditional-write.lock";
+
+    private readonly string _root;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _pathLocks = new(StringComparer.Ordinal);
+
+    public LocalFolderBlobStore(string root)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        _root = Path.GetFullPath(root);
+        Directory.CreateDirectory(_root);
+    }
+
+    public string Location => $"local folder '{_root}'";
+
+    /// <summary>The absolute folder the blobs live under.</summary>
+    public string Root => _root;
+
+    public Task<BlobProperties?> GetPropertiesAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var info = new FileInfo(FullPath(path));
+        return Task.FromResult(info.Exists ? Properties(path, info.Length, info.LastWriteTimeUtc) : null);
+    }
+
+    public Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            Stream stream = new FileStream(FullPath(path), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, useAsync: true);
+            return Task.FromResult(stream);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new BlobNotFoundException(Location, path);
+        }
+    }
+
+    public async Task<BlobContent?> ReadAsync(string path, CancellationToken cancellationToken = default)
+    {
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(FullPath(path), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, useAsync: true);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+
+        await using (stream.ConfigureAwait(false))
+        {
+            var data = new byte[stream.Length];
+            await stream.ReadExactlyAsync(data, cancellationToken).ConfigureAwait(false);
+            var modified = File.GetLastWriteTimeUtc(stream.SafeFileHandle);
+            return new BlobContent(Properties(path, data.Length, modified), data);
+        }
+    }
+
+    public async Task<BlobProperties> WriteAsync(string path, Stream content, BlobCondition condition, CancellationToken cancellationToken = default)
+    {
+        string target = FullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        string temp = $"{target}.{Guid.NewGuid():N}{TempSuffix}";
+        try
+        {
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            {
+                await content.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+                await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+                file.Flush(flushToDisk: true);
+            }
+
+            if (condition.Kind == BlobConditionKind.None)
+            {
+                File.Move(temp, target, overwrite: true);
+                return PropertiesOf(path, target);
+            }
+
+            return await ConditionalMoveAsync(path, temp, target, condition, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    public async IAsyncEnumerable<BlobProperties> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        // Start from the deepest folder the prefix names, then filter by the full prefix.
+        int slash = prefix.LastIndexOf('/');
+        string folder = slash < 0 ? _root : FullPath(prefix[..slash]);
+        if (!Directory.Exists(folder)) yield break;
+
+        var found = new List<(string Path, FileInfo Info)>();
+        foreach (var info in new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories))
+        {
+            if (info.Name.EndsWith(TempSuffix, StringComparison.Ordinal) || info.Name == LockFileName) continue;
+            string relative = Path.GetRelativePath(_root, info.FullName).Replace(Path.DirectorySeparatorChar, '/');
+            if (relative.StartsWith(prefix, StringComparison.Ordinal)) found.Add((relative, info));
+        }
+
+        found.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+        foreach (var (relative, info) in found)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return Properties(relative, info.Length, info.LastWriteTimeUtc);
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    public Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var info = new FileInfo(FullPath(path));
+        if (!info.Exists) return Task.FromResult(false);
+        info.Delete();
+        return Task.FromResult(true);
+    }
+
+    private async Task<BlobProperties> ConditionalMoveAsync(string path, string temp, string target, BlobCondition condition, CancellationToken cancellationToken)
+    {
+        var gate = _pathLocks.GetOrAdd(path, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var processLock = await AcquireFileLockAsync(cancellationToken).ConfigureAwait(false);
+            var before = new FileInfo(target);
+            bool holds = condition.Kind switch
+            {
+                BlobConditionKind.IfNotExists => !before.Exists,
+                BlobConditionKind.IfMatch => before.Exists && ETagOf(before.Length, before.LastWriteTimeUtc) == condition.ETag,
+                _ => true,
+            };
+            if (!holds) throw new BlobConditionFailedException(Location, path, condition);
+
+            if (condition.Kind == BlobConditionKind.IfNotExists)
+            {
+                File.Move(temp, target, overwrite: false);
+            }
+            else
+            {
+                File.Move(temp, target, overwrite: true);
+            }
+
+            var after = PropertiesOf(path, target);
+            if (before.Exists && after.ETag == ETagOf(before.Length, before.LastWriteTimeUtc))
+            {
+                // Same length written within one clock tick: move the time on so the ETag still changes.
+                File.SetLastWriteTimeUtc(target, before.LastWriteTimeUtc.AddTicks(1));
+                after = PropertiesOf(path, target);
+            }
+
+            return after;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<FileStream> AcquireFileLockAsync(CancellationToken cancellationToken)
+    {
+        string lockPath = Path.Combine(_root, LockFileName);
+        var delay = TimeSpan.FromMilliseconds(1);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Another process holds it; conditional writes are short, so back off briefly.
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMilliseconds(50).Ticks));
+            }
+        }
+    }
+
+    private string FullPath(string path)
+    {
+        BlobPath.Validate(path);
+        string full = Path.GetFullPath(Path.Combine(_root, path));
+        // Validate already rules out '..'; this guards against anything the platform resolves differently.
+        if (!full.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Invalid blob path '{path}': it resolves outside {Location}.", nameof(path));
+        }
+
+        return full;
+    }
+
+    private static BlobProperties PropertiesOf(string path, string fullPath)
+    {
+        var info = new FileInfo(fullPath);
+        return Properties(path, info.Length, info.LastWriteTimeUtc);
+    }
+
+    private static BlobProperties Properties(string path, long length, DateTime modifiedUtc)
+        => new(path, length, ETagOf(length, modifiedUtc), new DateTimeOffset(modifiedUtc, TimeSpan.Zero));
+
+    private static string ETagOf(long length, DateTime modifiedUtc) => $"\"{modifiedUtc.Ticks:x}-{length:x}\"";
+}
