@@ -1,3 +1,5 @@
+using Xunit;
+
 namespace RamDataEngine.Testing;
 
 /// <summary>Finds the real evaluation data in <c>../shared/data</c> beside the repository (never copied into it).</summary>
