@@ -1,0 +1,260 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text.Json;
+using RamDataEngine.Storage;
+
+namespace RamDataEngine.Datasets.Versions;
+
+/// <summary>What a commit adds to a dataset: the shards it writes and where the new version came from.</summary>
+public sealed record DatasetCommit
+{
+    public required string Dataset { get; init; }
+
+    /// <summary>The version this commit is based on; null creates the dataset's first version.</summary>
+    public required int? ParentVersion { get; init; }
+
+    public required VersionLineage Lineage { get; init; }
+
+    /// <summary>Shard entries to add or replace, by shard id; shards not named keep the parent's entry.</summary>
+    public required IReadOnlyCollection<ShardEntry> Shards { get; init; }
+}
+
+/// <summary>
+/// Versioned datasets over a blob store: commit, list, open any version (time travel), read shard entries.
+/// </summary>
+/// <remarks>
+/// The commit point is the creation of <c>versions/{n}.json</c> with an if-not-exists write: of two commits on
+/// the same parent exactly one creates version n+1, the other gets <see cref="DatasetConflictException"/>.
+/// Segments are content-addressed, so a commit writes only the segments whose shards changed, and a failed
+/// commit leaves nothing visible. HEAD.json is moved by compare-and-swap afterwards as a fast pointer; readers
+/// step past it when a committer died between the two writes.
+/// </remarks>
+public sealed class DatasetCatalog(IBlobStore store, TimeProvider timeProvider, int segmentSize = DatasetCatalog.DefaultSegmentSize)
+{
+    public const int DefaultSegmentSize = 1_000;
+
+    public IBlobStore Store => store;
+
+    /// <summary>Names of the datasets that have at least one committed version.</summary>
+    public async IAsyncEnumerable<string> ListDatasetsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        string? last = null;
+        await foreach (var blob in store.ListAsync(DatasetPaths.Root + "/", cancellationToken).ConfigureAwait(false))
+        {
+            var parts = blob.Path.Split('/');
+            if (parts.Length == 4 && parts[2] == "versions" && parts[1] != last)
+            {
+                last = parts[1];
+                yield return last;
+            }
+        }
+    }
+
+    /// <summary>The latest committed version number, or null when the dataset has none.</summary>
+    public async Task<int?> GetHeadVersionAsync(string dataset, CancellationToken cancellationToken = default)
+    {
+        var head = await store.ReadJsonAsync<DatasetHead>(DatasetPaths.Head(dataset), ManifestJson.Options, cancellationToken).ConfigureAwait(false);
+        int version = head?.Value.Version ?? 0;
+        // HEAD may trail by a version if a committer died after the commit point; step forward to the truth.
+        while (await store.GetPropertiesAsync(DatasetPaths.Version(dataset, version + 1), cancellationToken).ConfigureAwait(false) is not null)
+        {
+            version++;
+        }
+
+        return version == 0 ? null : version;
+    }
+
+    /// <summary>Every committed version's root, oldest first.</summary>
+    public async IAsyncEnumerable<VersionRoot> ListVersionsAsync(string dataset, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var numbers = new List<int>();
+        await foreach (var blob in store.ListAsync(DatasetPaths.VersionsPrefix(dataset), cancellationToken).ConfigureAwait(false))
+        {
+            if (DatasetPaths.TryParseVersion(blob.Path, out int v)) numbers.Add(v);
+        }
+
+        numbers.Sort();
+        foreach (int v in numbers) yield return await OpenAsync(dataset, v, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Opens a version's root (the head when <paramref name="version"/> is null): reads one small file.</summary>
+    public async Task<VersionRoot> OpenAsync(string dataset, int? version = null, CancellationToken cancellationToken = default)
+    {
+        int number = version ?? await GetHeadVersionAsync(dataset, cancellationToken).ConfigureAwait(false)
+            ?? throw new DatasetNotFoundException($"Dataset '{dataset}' has no committed version in {store.Location}.");
+        var root = await store.ReadJsonAsync<VersionRoot>(DatasetPaths.Version(dataset, number), ManifestJson.Options, cancellationToken).ConfigureAwait(false)
+            ?? throw new DatasetNotFoundException($"Dataset '{dataset}' has no version {number} in {store.Location}.");
+        return root.Value;
+    }
+
+    /// <summary>Every shard entry of a version in shard-id order, reading one segment at a time.</summary>
+    public async IAsyncEnumerable<ShardEntry> ReadShardsAsync(VersionRoot root, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var segment in root.Segments)
+        {
+            var loaded = await ReadSegmentAsync(root.Dataset, segment, cancellationToken).ConfigureAwait(false);
+            foreach (var shard in loaded.Shards) yield return shard;
+        }
+    }
+
+    /// <summary>One shard's entry: reads only the segment that holds it.</summary>
+    public async Task<ShardEntry> GetShardAsync(VersionRoot root, int shardId, CancellationToken cancellationToken = default)
+    {
+        var segment = root.Segments.FirstOrDefault(s => s.FirstShardId <= shardId && shardId <= s.LastShardId);
+        var entry = segment is null ? null
+            : (await ReadSegmentAsync(root.Dataset, segment, cancellationToken).ConfigureAwait(false)).Shards.FirstOrDefault(s => s.ShardId == shardId);
+        return entry ?? throw new DatasetNotFoundException($"Dataset '{root.Dataset}' version {root.Version} has no shard {shardId}.");
+    }
+
+    /// <summary>
+    /// Commits a new version on <see cref="DatasetCommit.ParentVersion"/>. Throws <see cref="DatasetConflictException"/>
+    /// when another commit got there first; nothing it wrote becomes visible then.
+    /// </summary>
+    public async Task<VersionRoot> CommitAsync(DatasetCommit commit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(commit);
+        string dataset = commit.Dataset;
+        int? head = await GetHeadVersionAsync(dataset, cancellationToken).ConfigureAwait(false);
+        if (head != commit.ParentVersion) throw new DatasetConflictException(dataset, commit.ParentVersion, head ?? 0);
+
+        var parent = commit.ParentVersion is { } p ? await OpenAsync(dataset, p, cancellationToken).ConfigureAwait(false) : null;
+        if (parent is not null && parent.SegmentSize != segmentSize)
+        {
+            throw new InvalidOperationException($"Dataset '{dataset}' uses segments of {parent.SegmentSize} shards; this catalog writes {segmentSize}.");
+        }
+
+        var (segments, tagCounts) = await WriteSegmentsAsync(dataset, parent, commit.Shards, cancellationToken).ConfigureAwait(false);
+        var root = new VersionRoot
+        {
+            Dataset = dataset,
+            Version = (commit.ParentVersion ?? 0) + 1,
+            ParentVersion = commit.ParentVersion,
+            CreatedAt = timeProvider.GetUtcNow(),
+            Lineage = commit.Lineage,
+            SegmentSize = segmentSize,
+            Segments = segments,
+            TagCounts = tagCounts,
+        };
+
+        try
+        {
+            await store.WriteJsonAsync(DatasetPaths.Version(dataset, root.Version), root, ManifestJson.Options, BlobCondition.IfNotExists, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BlobConditionFailedException)
+        {
+            int now = await GetHeadVersionAsync(dataset, cancellationToken).ConfigureAwait(false) ?? root.Version;
+            throw new DatasetConflictException(dataset, commit.ParentVersion, now);
+        }
+
+        await AdvanceHeadAsync(dataset, root.Version, cancellationToken).ConfigureAwait(false);
+        return root;
+    }
+
+    private async Task<(List<SegmentRef> Segments, Dictionary<int, long> TagCounts)> WriteSegmentsAsync(
+        string dataset, VersionRoot? parent, IReadOnlyCollection<ShardEntry> changes, CancellationToken cancellationToken)
+    {
+        var changesBySegment = new SortedDictionary<int, List<ShardEntry>>();
+        var seen = new HashSet<int>();
+        foreach (var entry in changes)
+        {
+            if (entry.ShardId < 0) throw new ArgumentException($"Shard id {entry.ShardId} is negative.", nameof(changes));
+            if (!seen.Add(entry.ShardId)) throw new ArgumentException($"Shard {entry.ShardId} appears twice in one commit.", nameof(changes));
+            if (!entry.Files.ContainsKey(ShardFileKinds.Base)) throw new ArgumentException($"Shard {entry.ShardId} has no base file.", nameof(changes));
+            int index = entry.ShardId / segmentSize;
+            if (!changesBySegment.TryGetValue(index, out var list)) changesBySegment[index] = list = [];
+            list.Add(entry);
+        }
+
+        // Untouched segments are reused by reference without being read; the version's tag counts are the
+        // parent's, less what the replaced segments counted, plus what their replacements count.
+        var segments = parent?.Segments.ToDictionary(s => s.FirstShardId / segmentSize) ?? [];
+        var tagCounts = new Dictionary<int, long>(parent?.TagCounts ?? ShardEntry.EmptyCounts);
+        var rewritten = new (int Index, SegmentRef Ref, IReadOnlyDictionary<int, long> Removed, IReadOnlyDictionary<int, long> Added)[changesBySegment.Count];
+        await Parallel.ForEachAsync(changesBySegment.Select((pair, position) => (pair.Key, pair.Value, position)),
+            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (item, ct) =>
+            {
+                var (index, updates, position) = item;
+                var merged = new SortedDictionary<int, ShardEntry>();
+                IReadOnlyDictionary<int, long> removed = ShardEntry.EmptyCounts;
+                if (segments.TryGetValue(index, out var old))
+                {
+                    var oldSegment = await ReadSegmentAsync(dataset, old, ct).ConfigureAwait(false);
+                    foreach (var entry in oldSegment.Shards) merged[entry.ShardId] = entry;
+                    removed = oldSegment.TagCounts;
+                }
+
+                foreach (var entry in updates) merged[entry.ShardId] = entry;
+                var (reference, added) = await WriteSegmentAsync(dataset, [.. merged.Values], ct).ConfigureAwait(false);
+                rewritten[position] = (index, reference, removed, added);
+            }).ConfigureAwait(false);
+
+        foreach (var (index, reference, removed, added) in rewritten)
+        {
+            segments[index] = reference;
+            foreach (var (tag, count) in removed) tagCounts[tag] -= count;
+            foreach (var (tag, count) in added) tagCounts[tag] = tagCounts.GetValueOrDefault(tag) + count;
+        }
+
+        foreach (var tag in tagCounts.Where(p => p.Value == 0).Select(p => p.Key).ToList()) tagCounts.Remove(tag);
+        return ([.. segments.OrderBy(p => p.Key).Select(p => p.Value)], tagCounts);
+    }
+
+    private async Task<(SegmentRef, IReadOnlyDictionary<int, long>)> WriteSegmentAsync(string dataset, IReadOnlyList<ShardEntry> shards, CancellationToken cancellationToken)
+    {
+        var tagCounts = new SortedDictionary<int, long>();
+        foreach (var shard in shards)
+        {
+            foreach (var (tag, count) in shard.TagCounts) tagCounts[tag] = tagCounts.GetValueOrDefault(tag) + count;
+        }
+
+        var segment = new ManifestSegment(shards, tagCounts);
+        byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(segment, ManifestJson.Options);
+        string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        string path = DatasetPaths.Segment(dataset, sha);
+        if (await store.GetPropertiesAsync(path, cancellationToken).ConfigureAwait(false) is null)
+        {
+            try
+            {
+                await store.WriteAsync(path, bytes, BlobCondition.IfNotExists, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BlobConditionFailedException)
+            {
+                // Content-addressed: whoever wrote it first wrote these same bytes.
+            }
+        }
+
+        var reference = new SegmentRef(path, sha, shards[0].ShardId, shards[^1].ShardId, shards.Count, shards.Sum(s => s.Rows), shards.Sum(s => s.QuarantinedRows));
+        return (reference, tagCounts);
+    }
+
+    private async Task<ManifestSegment> ReadSegmentAsync(string dataset, SegmentRef segment, CancellationToken cancellationToken)
+    {
+        var content = await store.ReadAsync(segment.Path, cancellationToken).ConfigureAwait(false)
+            ?? throw new DatasetNotFoundException($"Manifest segment '{segment.Path}' of dataset '{dataset}' is missing from {store.Location}.");
+        string actual = Convert.ToHexStringLower(SHA256.HashData(content.Data.Span));
+        if (actual != segment.Sha256) throw new ChecksumMismatchException(store.Location, segment.Path, segment.Sha256, actual);
+        return JsonSerializer.Deserialize<ManifestSegment>(content.Data.Span, ManifestJson.Options)
+            ?? throw new InvalidDataException($"Manifest segment '{segment.Path}' is empty.");
+    }
+
+    private async Task AdvanceHeadAsync(string dataset, int version, CancellationToken cancellationToken)
+    {
+        string path = DatasetPaths.Head(dataset);
+        while (true)
+        {
+            var current = await store.ReadJsonAsync<DatasetHead>(path, ManifestJson.Options, cancellationToken).ConfigureAwait(false);
+            if (current is { } c && c.Value.Version >= version) return;
+            var condition = current is { } existing ? BlobCondition.IfMatch(existing.Properties.ETag) : BlobCondition.IfNotExists;
+            try
+            {
+                await store.WriteJsonAsync(path, new DatasetHead(dataset, version, timeProvider.GetUtcNow()), ManifestJson.Options, condition, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (BlobConditionFailedException)
+            {
+                // A later commit moved it meanwhile (or a reader repaired it): look again.
+            }
+        }
+    }
+}
