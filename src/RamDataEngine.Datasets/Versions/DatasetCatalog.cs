@@ -17,6 +17,9 @@ public sealed record DatasetCommit
 
     /// <summary>Shard entries to add or replace, by shard id; shards not named keep the parent's entry.</summary>
     public required IReadOnlyCollection<ShardEntry> Shards { get; init; }
+
+    /// <summary>Shards to leave out of the new version (quarantined by the campaign), with why.</summary>
+    public IReadOnlyCollection<RemovedShard> RemovedShards { get; init; } = [];
 }
 
 /// <summary>
@@ -53,7 +56,7 @@ public sealed class DatasetCatalog(IBlobStore store, TimeProvider timeProvider, 
     /// <summary>The latest committed version number, or null when the dataset has none.</summary>
     public async Task<int?> GetHeadVersionAsync(string dataset, CancellationToken cancellationToken = default)
     {
-        var head = await store.ReadJsonAsync<DatasetHead>(DatasetPaths.Head(dataset), ManifestJson.Options, cancellationToken).ConfigureAwait(false);
+        var head = await store.ReadJsonAsync<DatasetHead>(DatasetPaths.Head(dataset), DatasetJson.Options, cancellationToken).ConfigureAwait(false);
         int version = head?.Value.Version ?? 0;
         // HEAD may trail by a version if a committer died after the commit point; step forward to the truth.
         while (await store.GetPropertiesAsync(DatasetPaths.Version(dataset, version + 1), cancellationToken).ConfigureAwait(false) is not null)
@@ -82,7 +85,7 @@ public sealed class DatasetCatalog(IBlobStore store, TimeProvider timeProvider, 
     {
         int number = version ?? await GetHeadVersionAsync(dataset, cancellationToken).ConfigureAwait(false)
             ?? throw new DatasetNotFoundException($"Dataset '{dataset}' has no committed version in {store.Location}.");
-        var root = await store.ReadJsonAsync<VersionRoot>(DatasetPaths.Version(dataset, number), ManifestJson.Options, cancellationToken).ConfigureAwait(false)
+        var root = await store.ReadJsonAsync<VersionRoot>(DatasetPaths.Version(dataset, number), DatasetJson.Options, cancellationToken).ConfigureAwait(false)
             ?? throw new DatasetNotFoundException($"Dataset '{dataset}' has no version {number} in {store.Location}.");
         return root.Value;
     }
@@ -123,7 +126,7 @@ public sealed class DatasetCatalog(IBlobStore store, TimeProvider timeProvider, 
             throw new InvalidOperationException($"Dataset '{dataset}' uses segments of {parent.SegmentSize} shards; this catalog writes {segmentSize}.");
         }
 
-        var (segments, tagCounts) = await WriteSegmentsAsync(dataset, parent, commit.Shards, cancellationToken).ConfigureAwait(false);
+        var (segments, tagCounts) = await WriteSegmentsAsync(dataset, parent, commit.Shards, commit.RemovedShards, cancellationToken).ConfigureAwait(false);
         var root = new VersionRoot
         {
             Dataset = dataset,
@@ -134,11 +137,12 @@ public sealed class DatasetCatalog(IBlobStore store, TimeProvider timeProvider, 
             SegmentSize = segmentSize,
             Segments = segments,
             TagCounts = tagCounts,
+            RemovedShards = [.. commit.RemovedShards],
         };
 
         try
         {
-            await store.WriteJsonAsync(DatasetPaths.Version(dataset, root.Version), root, ManifestJson.Options, BlobCondition.IfNotExists, cancellationToken).ConfigureAwait(false);
+            await store.WriteJsonAsync(DatasetPaths.Version(dataset, root.Version), root, DatasetJson.Options, BlobCondition.IfNotExists, cancellationToken).ConfigureAwait(false);
         }
         catch (BlobConditionFailedException)
         {
@@ -151,14 +155,16 @@ public sealed class DatasetCatalog(IBlobStore store, TimeProvider timeProvider, 
     }
 
     private async Task<(List<SegmentRef> Segments, Dictionary<int, long> TagCounts)> WriteSegmentsAsync(
-        string dataset, VersionRoot? parent, IReadOnlyCollection<ShardEntry> changes, CancellationToken cancellationToken)
+        string dataset, VersionRoot? parent, IReadOnlyCollection<ShardEntry> changes, IReadOnlyCollection<RemovedShard> removals, CancellationToken cancellationToken)
     {
         var changesBySegment = new SortedDictionary<int, List<ShardEntry>>();
+        var removedIds = removals.Select(r => r.ShardId).ToHashSet();
+        foreach (int id in removedIds) changesBySegment.TryAdd(id / segmentSize, []);
         var seen = new HashSet<int>();
         foreach (var entry in changes)
         {
             if (entry.ShardId < 0) throw new ArgumentException($"Shard id {entry.ShardId} is negative.", nameof(changes));
-            if (!seen.Add(entry.ShardId)) throw new ArgumentException($"Shard {entry.ShardId} appears twice in one commit.", nameof(changes));
+            if (!seen.Add(entry.ShardId) || removedIds.Contains(entry.ShardId)) throw new ArgumentException($"Shard {entry.ShardId} appears twice in one commit.", nameof(changes));
             if (!entry.Files.ContainsKey(ShardFileKinds.Base)) throw new ArgumentException($"Shard {entry.ShardId} has no base file.", nameof(changes));
             int index = entry.ShardId / segmentSize;
             if (!changesBySegment.TryGetValue(index, out var list)) changesBySegment[index] = list = [];
@@ -169,7 +175,7 @@ public sealed class DatasetCatalog(IBlobStore store, TimeProvider timeProvider, 
         // parent's, less what the replaced segments counted, plus what their replacements count.
         var segments = parent?.Segments.ToDictionary(s => s.FirstShardId / segmentSize) ?? [];
         var tagCounts = new Dictionary<int, long>(parent?.TagCounts ?? ShardEntry.EmptyCounts);
-        var rewritten = new (int Index, SegmentRef Ref, IReadOnlyDictionary<int, long> Removed, IReadOnlyDictionary<int, long> Added)[changesBySegment.Count];
+        var rewritten = new (int Index, SegmentRef? Ref, IReadOnlyDictionary<int, long> Removed, IReadOnlyDictionary<int, long> Added)[changesBySegment.Count];
         await Parallel.ForEachAsync(changesBySegment.Select((pair, position) => (pair.Key, pair.Value, position)),
             new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
             async (item, ct) =>
@@ -185,13 +191,21 @@ public sealed class DatasetCatalog(IBlobStore store, TimeProvider timeProvider, 
                 }
 
                 foreach (var entry in updates) merged[entry.ShardId] = entry;
+                foreach (int id in removedIds) merged.Remove(id);
+                if (merged.Count == 0)
+                {
+                    rewritten[position] = (index, null, removed, ShardEntry.EmptyCounts);
+                    return;
+                }
+
                 var (reference, added) = await WriteSegmentAsync(dataset, [.. merged.Values], ct).ConfigureAwait(false);
                 rewritten[position] = (index, reference, removed, added);
             }).ConfigureAwait(false);
 
         foreach (var (index, reference, removed, added) in rewritten)
         {
-            segments[index] = reference;
+            if (reference is null) segments.Remove(index);
+            else segments[index] = reference;
             foreach (var (tag, count) in removed) tagCounts[tag] -= count;
             foreach (var (tag, count) in added) tagCounts[tag] = tagCounts.GetValueOrDefault(tag) + count;
         }
@@ -209,7 +223,7 @@ public sealed class DatasetCatalog(IBlobStore store, TimeProvider timeProvider, 
         }
 
         var segment = new ManifestSegment(shards, tagCounts);
-        byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(segment, ManifestJson.Options);
+        byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(segment, DatasetJson.Options);
         string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
         string path = DatasetPaths.Segment(dataset, sha);
         if (await store.GetPropertiesAsync(path, cancellationToken).ConfigureAwait(false) is null)
@@ -234,7 +248,7 @@ public sealed class DatasetCatalog(IBlobStore store, TimeProvider timeProvider, 
             ?? throw new DatasetNotFoundException($"Manifest segment '{segment.Path}' of dataset '{dataset}' is missing from {store.Location}.");
         string actual = Convert.ToHexStringLower(SHA256.HashData(content.Data.Span));
         if (actual != segment.Sha256) throw new ChecksumMismatchException(store.Location, segment.Path, segment.Sha256, actual);
-        return JsonSerializer.Deserialize<ManifestSegment>(content.Data.Span, ManifestJson.Options)
+        return JsonSerializer.Deserialize<ManifestSegment>(content.Data.Span, DatasetJson.Options)
             ?? throw new InvalidDataException($"Manifest segment '{segment.Path}' is empty.");
     }
 
@@ -243,12 +257,12 @@ public sealed class DatasetCatalog(IBlobStore store, TimeProvider timeProvider, 
         string path = DatasetPaths.Head(dataset);
         while (true)
         {
-            var current = await store.ReadJsonAsync<DatasetHead>(path, ManifestJson.Options, cancellationToken).ConfigureAwait(false);
+            var current = await store.ReadJsonAsync<DatasetHead>(path, DatasetJson.Options, cancellationToken).ConfigureAwait(false);
             if (current is { } c && c.Value.Version >= version) return;
             var condition = current is { } existing ? BlobCondition.IfMatch(existing.Properties.ETag) : BlobCondition.IfNotExists;
             try
             {
-                await store.WriteJsonAsync(path, new DatasetHead(dataset, version, timeProvider.GetUtcNow()), ManifestJson.Options, condition, cancellationToken).ConfigureAwait(false);
+                await store.WriteJsonAsync(path, new DatasetHead(dataset, version, timeProvider.GetUtcNow()), DatasetJson.Options, condition, cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (BlobConditionFailedException)

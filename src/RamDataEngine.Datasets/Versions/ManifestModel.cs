@@ -101,16 +101,24 @@ public sealed record VersionRoot
 
     public long Rows => Segments.Sum(s => s.Rows);
 
-    public long QuarantinedRows => Segments.Sum(s => s.QuarantinedRows);
+    /// <summary>Rows quarantined on the way: single rows inside shards plus whole shards left out.</summary>
+    public long QuarantinedRows => Segments.Sum(s => s.QuarantinedRows) + RemovedShards.Sum(s => s.Rows);
+
+    /// <summary>Shards of the parent (or of the source) that this version left out, with why.</summary>
+    public IReadOnlyList<RemovedShard> RemovedShards { get; init; } = [];
 
     /// <summary>Rows per tag id over the whole version.</summary>
     public IReadOnlyDictionary<int, long> TagCounts { get; init; } = ShardEntry.EmptyCounts;
 }
 
+/// <summary>A shard that a campaign could not process: left out of the version, its rows quarantined with the reason.</summary>
+public sealed record RemovedShard(int ShardId, string Stage, string Reason, long Rows);
+
 /// <summary>The dataset head: the latest committed version, a cache over the version files themselves.</summary>
 public sealed record DatasetHead(string Dataset, int Version, DateTimeOffset UpdatedAt);
 
-internal static class ManifestJson
+/// <summary>JSON settings of every manifest, head and entry batch file.</summary>
+public static class DatasetJson
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {

@@ -1,0 +1,186 @@
+using Orleans.Concurrency;
+
+namespace RamDataEngine.Contracts;
+
+/// <summary>Runs one campaign (key: campaign id): stages over every shard, then one commit.</summary>
+public interface ICampaignGrain : IGrainWithStringKey
+{
+    /// <summary>Starts the campaign; a second call with the same spec is a no-op, with another spec an error.</summary>
+    Task<CampaignStatus> StartAsync(CampaignSpec spec, CancellationToken cancellationToken = default);
+
+    /// <summary>Current progress. Never waits behind shard work.</summary>
+    [AlwaysInterleave]
+    Task<CampaignStatus> GetStatusAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Progress snapshots until the campaign ends (the last one is final).</summary>
+    [AlwaysInterleave]
+    IAsyncEnumerable<CampaignStatus> WatchAsync(TimeSpan interval, CancellationToken cancellationToken = default);
+
+    /// <summary>Stops dispatching; shards already running finish; the head is left where it was.</summary>
+    Task<CampaignStatus> CancelAsync(string reason, CancellationToken cancellationToken = default);
+
+    /// <summary>Called by shard executors when a shard task ends, on whatever silo it ran.</summary>
+    Task ReportAsync(ShardOutcome outcome, CancellationToken cancellationToken = default);
+
+    /// <summary>Wakes the campaign after a restart; harmless when it is running or finished.</summary>
+    Task ResumeAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>What a campaign does: which stages run over which input, and how hard it tries.</summary>
+[GenerateSerializer, Immutable, Alias("ram.CampaignSpec")]
+public sealed record CampaignSpec
+{
+    /// <summary>The dataset read and written (a new one for ingest).</summary>
+    [Id(0)] public required string Dataset { get; init; }
+
+    /// <summary>What kind of campaign: "ingest", "parse", "relabel", ... (recorded in lineage).</summary>
+    [Id(1)] public required string Kind { get; init; }
+
+    /// <summary>Stage plug-in names, run in order; stage k+1 starts when every shard finished stage k.</summary>
+    [Id(2)] public required IReadOnlyList<string> Stages { get; init; }
+
+    /// <summary>Input: a committed version of <see cref="Dataset"/>; null with a source plan (ingest) or for the head.</summary>
+    [Id(3)] public int? InputVersion { get; init; }
+
+    /// <summary>Input for source stages: a blob listing one source chunk per shard.</summary>
+    [Id(4)] public string? SourcePlanPath { get; init; }
+
+    /// <summary>Options passed to every stage.</summary>
+    [Id(5)] public IReadOnlyDictionary<string, string> Config { get; init; } = new Dictionary<string, string>();
+
+    [Id(6)] public int MaxInFlight { get; init; } = 8;
+
+    /// <summary>Attempts per shard and stage before the shard is quarantined.</summary>
+    [Id(7)] public int MaxAttempts { get; init; } = 3;
+
+    /// <summary>Create the dataset (ingest): its first version has no parent.</summary>
+    [Id(8)] public bool CreatesDataset { get; init; }
+}
+
+public enum CampaignPhase
+{
+    Pending,
+    Running,
+    Committing,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+/// <summary>A campaign's progress; compact enough to poll often.</summary>
+[GenerateSerializer, Immutable, Alias("ram.CampaignStatus")]
+public sealed record CampaignStatus
+{
+    [Id(0)] public required string CampaignId { get; init; }
+
+    [Id(1)] public required CampaignPhase Phase { get; init; }
+
+    [Id(2)] public string? Dataset { get; init; }
+
+    [Id(3)] public string? Kind { get; init; }
+
+    /// <summary>Index and name of the running stage.</summary>
+    [Id(4)] public int StageIndex { get; init; }
+
+    [Id(5)] public string? StageName { get; init; }
+
+    [Id(6)] public int StageCount { get; init; }
+
+    [Id(7)] public int Shards { get; init; }
+
+    [Id(8)] public int ShardsDone { get; init; }
+
+    [Id(9)] public int ShardsQuarantined { get; init; }
+
+    [Id(10)] public int ShardsInFlight { get; init; }
+
+    /// <summary>Failed attempts so far (retried or quarantined).</summary>
+    [Id(11)] public int FailedAttempts { get; init; }
+
+    [Id(12)] public long RowsProcessed { get; init; }
+
+    [Id(13)] public DateTimeOffset? StartedAt { get; init; }
+
+    [Id(14)] public DateTimeOffset? EndedAt { get; init; }
+
+    /// <summary>Rows per second over the running stage.</summary>
+    [Id(15)] public double RowsPerSecond { get; init; }
+
+    /// <summary>Estimated time left in the running stage.</summary>
+    [Id(16)] public TimeSpan? EstimatedRemaining { get; init; }
+
+    /// <summary>The version committed, once completed.</summary>
+    [Id(17)] public int? OutputVersion { get; init; }
+
+    /// <summary>Why it failed or was cancelled, or what it waits for.</summary>
+    [Id(18)] public string? Message { get; init; }
+
+    [Id(19)] public IReadOnlyList<QuarantinedShard> Quarantined { get; init; } = [];
+
+    /// <summary>The silo the campaign grain is active on.</summary>
+    [Id(20)] public string? Silo { get; init; }
+
+    public bool IsFinished => Phase is CampaignPhase.Completed or CampaignPhase.Failed or CampaignPhase.Cancelled;
+}
+
+/// <summary>One shard task sent to an executor: small, names blobs, never carries data.</summary>
+[GenerateSerializer, Immutable, Alias("ram.ShardTask")]
+public sealed record ShardTask(
+    [property: Id(0)] string CampaignId,
+    [property: Id(1)] int StageIndex,
+    [property: Id(2)] string Stage,
+    [property: Id(3)] int ShardId,
+    [property: Id(4)] int Attempt,
+    [property: Id(5)] ShardInput Input,
+    [property: Id(6)] IReadOnlyDictionary<string, string> Config);
+
+/// <summary>Where a shard task finds its input entry.</summary>
+/// <param name="Kind">Version: shard of a committed version; Batch: entry in a result batch of the previous stage; Source: chunk of a source plan.</param>
+[GenerateSerializer, Immutable, Alias("ram.ShardInput")]
+public sealed record ShardInput(
+    [property: Id(0)] ShardInputKind Kind,
+    [property: Id(1)] string Dataset,
+    [property: Id(2)] int Version,
+    [property: Id(3)] string? Path);
+
+public enum ShardInputKind
+{
+    Version,
+    Batch,
+    Source,
+}
+
+/// <summary>The end of one shard task, reported to its campaign.</summary>
+[GenerateSerializer, Immutable, Alias("ram.ShardOutcome")]
+public sealed record ShardOutcome
+{
+    [Id(0)] public required int StageIndex { get; init; }
+
+    [Id(1)] public required int ShardId { get; init; }
+
+    [Id(2)] public required int Attempt { get; init; }
+
+    /// <summary>The shard's new manifest entry as JSON, on success.</summary>
+    [Id(3)] public string? EntryJson { get; init; }
+
+    /// <summary>Why it failed, on failure.</summary>
+    [Id(4)] public string? Error { get; init; }
+
+    /// <summary>True when retrying cannot help (bad input): quarantine at once.</summary>
+    [Id(5)] public bool Permanent { get; init; }
+
+    [Id(6)] public long Rows { get; init; }
+
+    [Id(7)] public required string Silo { get; init; }
+
+    [Id(8)] public TimeSpan Elapsed { get; init; }
+
+    public bool Succeeded => EntryJson is not null;
+}
+
+/// <summary>Takes shard tasks on the silo it is placed on and runs them off the grain scheduler.</summary>
+public interface IShardWorkerGrain : IGrainWithStringKey
+{
+    /// <summary>Queues the task on this silo's executor and returns the silo's address at once.</summary>
+    Task<string> EnqueueAsync(ShardTask task, CancellationToken cancellationToken = default);
+}

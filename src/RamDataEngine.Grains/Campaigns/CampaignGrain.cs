@@ -1,0 +1,552 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
+using RamDataEngine.Contracts;
+using RamDataEngine.Datasets.Versions;
+using RamDataEngine.Grains.Execution;
+using RamDataEngine.Grains.Stages;
+using RamDataEngine.Storage;
+
+namespace RamDataEngine.Grains.Campaigns;
+
+/// <summary>
+/// The coordinator of one campaign: a stage machine over the shards of its input, keeping a bounded number of
+/// shard tasks in flight on the silos' executors, retrying failures with backoff, quarantining shards that keep
+/// failing, and committing one new version through the <see cref="IDatasetGrain"/> when every shard is done.
+/// </summary>
+/// <remarks>
+/// Per-shard state is a few bytes in arrays (status, attempts, result batch), not an object per shard.
+/// Completed entries are written in batches; the persisted state lists the batches, so a restarted campaign
+/// rebuilds its progress from them and never redoes a shard whose result was saved.
+/// </remarks>
+public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
+{
+    private const string ResumeReminder = "resume";
+
+    private readonly IPersistentState<CampaignState> _state;
+    private readonly DatasetCatalog _catalog;
+    private readonly IBlobStore _store;
+    private readonly StageRegistry _stages;
+    private readonly CampaignOptions _options;
+    private readonly TimeProvider _time;
+    private readonly IClusterMembershipService _membership;
+    private readonly ILogger<CampaignGrain> _logger;
+
+    private ShardBook _book = ShardBook.Empty;
+    private readonly Dictionary<int, InFlight> _inFlight = [];
+    private readonly PriorityQueue<int, DateTimeOffset> _retries = new();
+    private readonly List<(int Shard, string EntryJson)> _unflushed = [];
+    private IGrainTimer? _timer;
+    private bool _gpuFallbackWarned;
+    private int _commitFailures;
+    private const int MaxCommitAttempts = 5;
+
+    public CampaignGrain(
+        [PersistentState("campaign", "ram")] IPersistentState<CampaignState> state,
+        DatasetCatalog catalog, StageRegistry stages, IOptions<CampaignOptions> options, TimeProvider time,
+        IClusterMembershipService membership, ILogger<CampaignGrain> logger)
+    {
+        _state = state;
+        _catalog = catalog;
+        _store = catalog.Store;
+        _stages = stages;
+        _options = options.Value;
+        _time = time;
+        _membership = membership;
+        _logger = logger;
+    }
+
+    private CampaignState State => _state.State;
+
+    private string Id => this.GetPrimaryKeyString();
+
+    private bool IsActive => State.Phase is CampaignPhase.Running or CampaignPhase.Committing;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (!IsActive) return;
+        _book = await ShardBook.RebuildAsync(State, _store, cancellationToken);
+        LogResumed(Id, State.StageIndex, _book.Finished, State.ShardSpace);
+        StartTimer();
+    }
+
+    public async Task<CampaignStatus> StartAsync(CampaignSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (State.Spec is { } existing)
+        {
+            return ConfigHash(existing) == ConfigHash(spec)
+                ? Status()
+                : throw new InvalidOperationException($"Campaign '{Id}' was already started with another spec.");
+        }
+
+        Validate(spec);
+        State.Spec = spec;
+        State.ConfigHash = ConfigHash(spec);
+        await ResolveInputAsync(spec, cancellationToken);
+        var now = _time.GetUtcNow();
+        State.Phase = CampaignPhase.Running;
+        State.StartedAt = State.StageStartedAt = now;
+        _book = ShardBook.Create(State);
+        await _state.WriteStateAsync(cancellationToken);
+        await this.RegisterOrUpdateReminder(ResumeReminder, _options.ResumeReminderPeriod, _options.ResumeReminderPeriod);
+        LogStarted(Id, spec.Kind, spec.Dataset, State.ShardSpace, string.Join(",", spec.Stages));
+        StartTimer();
+        await AdvanceAsync(cancellationToken);
+        return Status();
+    }
+
+    public Task<CampaignStatus> GetStatusAsync(CancellationToken cancellationToken = default) => Task.FromResult(Status());
+
+    public async IAsyncEnumerable<CampaignStatus> WatchAsync(TimeSpan interval, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var period = interval > TimeSpan.Zero ? interval : TimeSpan.FromSeconds(1);
+        while (true)
+        {
+            var status = Status();
+            yield return status;
+            if (status.IsFinished || status.Phase == CampaignPhase.Pending) yield break;
+            await Task.Delay(period, _time, cancellationToken);
+        }
+    }
+
+    public async Task<CampaignStatus> CancelAsync(string reason, CancellationToken cancellationToken = default)
+    {
+        if (!IsActive) return Status();
+        // Shards already running finish on their silos; their reports are ignored and nothing is committed.
+        await FinishAsync(CampaignPhase.Cancelled, $"Cancelled: {reason}", cancellationToken);
+        return Status();
+    }
+
+    public async Task ReportAsync(ShardOutcome outcome, CancellationToken cancellationToken = default)
+    {
+        if (State.Phase != CampaignPhase.Running || outcome.StageIndex != State.StageIndex) return;
+        int shard = outcome.ShardId;
+        if (!_book.Contains(shard) || _book.IsFinished(shard)) return; // a duplicate or late report
+        _inFlight.Remove(shard);
+        if (outcome.Succeeded)
+        {
+            _book.MarkCompleted(shard);
+            _unflushed.Add((shard, outcome.EntryJson!));
+            State.RowsProcessed += outcome.Rows;
+            if (_unflushed.Count >= _options.FlushBatchSize) await FlushAsync(cancellationToken);
+        }
+        else
+        {
+            await FailAsync(shard, outcome.Error ?? "unknown error", outcome.Permanent, cancellationToken);
+        }
+
+        await AdvanceAsync(cancellationToken);
+    }
+
+    public Task ResumeAsync(CancellationToken cancellationToken = default) => IsActive ? AdvanceAsync(cancellationToken) : Task.CompletedTask;
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (IsActive)
+        {
+            await AdvanceAsync(CancellationToken.None);
+        }
+        else if (await this.GetReminder(reminderName) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private void StartTimer()
+    {
+        _timer ??= this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(_options.TickInterval, _options.TickInterval) { KeepAlive = true });
+    }
+
+    private async Task TickAsync(CancellationToken cancellationToken)
+    {
+        if (!IsActive) return;
+        if (_unflushed.Count > 0) await FlushAsync(cancellationToken);
+        await ReclaimLostShardsAsync(cancellationToken);
+        await AdvanceAsync(cancellationToken);
+    }
+
+    /// <summary>Dispatches what may run now, or moves to the next stage or the commit when the stage is done.</summary>
+    private async Task AdvanceAsync(CancellationToken cancellationToken)
+    {
+        if (State.Phase == CampaignPhase.Committing)
+        {
+            await CommitAsync(cancellationToken);
+            return;
+        }
+
+        if (State.Phase != CampaignPhase.Running) return;
+        await DispatchAsync(cancellationToken);
+        if (_inFlight.Count > 0 || _retries.Count > 0 || !_book.AllFinished) return;
+
+        if (_unflushed.Count > 0) await FlushAsync(cancellationToken);
+        if (State.StageIndex + 1 < State.Spec!.Stages.Count)
+        {
+            State.InputBatches = State.Batches;
+            State.Batches = [];
+            State.StageIndex++;
+            State.StageStartedAt = _time.GetUtcNow();
+            State.RowsAtStageStart = State.RowsProcessed;
+            _book.NextStage();
+            await _state.WriteStateAsync(cancellationToken);
+            LogStage(Id, State.StageIndex, State.Spec.Stages[State.StageIndex]);
+            await DispatchAsync(cancellationToken);
+        }
+        else
+        {
+            State.Phase = CampaignPhase.Committing;
+            await _state.WriteStateAsync(cancellationToken);
+            await CommitAsync(cancellationToken);
+        }
+    }
+
+    private async Task DispatchAsync(CancellationToken cancellationToken)
+    {
+        var spec = State.Spec!;
+        var now = _time.GetUtcNow();
+        var stageName = spec.Stages[State.StageIndex];
+        var device = _stages.Get(stageName).Device;
+        var sends = new List<Task>();
+        while (_inFlight.Count < spec.MaxInFlight && NextShard(now) is int shard)
+        {
+            int attempt = _book.NextAttempt(shard);
+            var task = new ShardTask(Id, State.StageIndex, stageName, shard, attempt, InputOf(shard), spec.Config);
+            _inFlight[shard] = new InFlight(attempt, now);
+            sends.Add(SendAsync(task, device, cancellationToken));
+        }
+
+        await Task.WhenAll(sends);
+    }
+
+    private async Task SendAsync(ShardTask task, StageDevice device, CancellationToken cancellationToken)
+    {
+        string slot = $"{(task.ShardId & int.MaxValue) % _options.WorkerSlots}";
+        try
+        {
+            IShardWorkerGrain worker = device == StageDevice.Gpu
+                ? GrainFactory.GetGrain<IGpuShardWorkerGrain>(slot)
+                : GrainFactory.GetGrain<ICpuShardWorkerGrain>(slot);
+            string silo = await worker.EnqueueAsync(task, cancellationToken);
+            if (_inFlight.TryGetValue(task.ShardId, out var flight) && flight.Attempt == task.Attempt)
+            {
+                _inFlight[task.ShardId] = flight with { Silo = SiloAddress.FromParsableString(silo) };
+            }
+
+            if (State.Message?.StartsWith("Waiting", StringComparison.Ordinal) == true) State.Message = null;
+        }
+        catch (Exception e) when (device == StageDevice.Gpu && !cancellationToken.IsCancellationRequested)
+        {
+            if (_options.RequireGpuSilos)
+            {
+                // No gpu silo can take it: put the shard back without charging an attempt, and say so in the status.
+                State.Message = $"Waiting for a gpu silo to run stage '{task.Stage}': {e.Message}";
+                _inFlight.Remove(task.ShardId);
+                _book.Requeue(task.ShardId);
+                LogWaitingForGpu(Id, task.Stage);
+                return;
+            }
+
+            if (!_gpuFallbackWarned)
+            {
+                _gpuFallbackWarned = true;
+                LogGpuFallback(Id, task.Stage, e.Message);
+            }
+
+            string silo = await GrainFactory.GetGrain<ICpuShardWorkerGrain>(slot).EnqueueAsync(task, cancellationToken);
+            if (_inFlight.TryGetValue(task.ShardId, out var flight)) _inFlight[task.ShardId] = flight with { Silo = SiloAddress.FromParsableString(silo) };
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            _inFlight.Remove(task.ShardId);
+            await FailAsync(task.ShardId, $"Could not dispatch: {e.Message}", permanent: false, cancellationToken);
+        }
+    }
+
+    private int? NextShard(DateTimeOffset now)
+    {
+        while (_retries.TryPeek(out int shard, out var due) && due <= now)
+        {
+            _retries.Dequeue();
+            if (_book.IsPending(shard)) return shard;
+        }
+
+        return _book.NextPending();
+    }
+
+    private ShardInput InputOf(int shard)
+    {
+        var spec = State.Spec!;
+        if (State.StageIndex > 0) return new ShardInput(ShardInputKind.Batch, spec.Dataset, 0, State.InputBatches[_book.InputBatchOf(shard)]);
+        return spec.SourcePlanPath is { } plan
+            ? new ShardInput(ShardInputKind.Source, spec.Dataset, 0, plan)
+            : new ShardInput(ShardInputKind.Version, spec.Dataset, State.InputVersion!.Value, null);
+    }
+
+    private async Task FailAsync(int shard, string error, bool permanent, CancellationToken cancellationToken)
+    {
+        State.FailedAttempts++;
+        int attempts = _book.Attempts(shard);
+        if (permanent || attempts >= State.Spec!.MaxAttempts)
+        {
+            string stage = State.Spec!.Stages[State.StageIndex];
+            string reason = permanent ? error : $"{error} (gave up after {attempts} attempts)";
+            _book.MarkQuarantined(shard);
+            State.Quarantined.Add(new QuarantinedShard(shard, stage, reason, await RowsOfAsync(shard, cancellationToken)));
+            LogQuarantined(Id, stage, shard, reason);
+            await _state.WriteStateAsync(cancellationToken);
+            return;
+        }
+
+        _book.Defer(shard);
+        _retries.Enqueue(shard, _time.GetUtcNow() + Backoff(attempts));
+    }
+
+    private async Task<long> RowsOfAsync(int shard, CancellationToken cancellationToken)
+    {
+        // The rows a quarantined shard takes out of the version, so that row counts still reconcile.
+        try
+        {
+            if (State.StageIndex > 0 || State.InputVersion is not null)
+            {
+                var resolver = new ShardInputResolver(_catalog, _store);
+                var (entry, _) = await resolver.ResolveAsync(new ShardTask(Id, State.StageIndex, "", shard, 0, InputOf(shard), State.Spec!.Config), cancellationToken);
+                return entry?.Rows ?? 0;
+            }
+
+            var plan = await SourcePlan.ReadAsync(_store, State.Spec!.SourcePlanPath!, cancellationToken);
+            using var chunk = JsonDocument.Parse(plan.Chunk(shard));
+            return chunk.RootElement.TryGetProperty("rows", out var rows) ? rows.GetInt64() : 0;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return 0;
+        }
+    }
+
+    private TimeSpan Backoff(int attempts)
+    {
+        double factor = Math.Pow(2, Math.Max(0, attempts - 1));
+        double ms = Math.Min(_options.RetryBaseDelay.TotalMilliseconds * factor, _options.RetryMaxDelay.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(ms * (0.5 + Random.Shared.NextDouble() / 2));
+    }
+
+    private async Task ReclaimLostShardsAsync(CancellationToken cancellationToken)
+    {
+        if (_inFlight.Count == 0) return;
+        var now = _time.GetUtcNow();
+        var snapshot = _membership.CurrentSnapshot;
+        var lost = _inFlight
+            .Where(p => now - p.Value.DispatchedAt > _options.ShardLease
+                || (p.Value.Silo is { } silo && snapshot.GetSiloStatus(silo) is SiloStatus.Dead or SiloStatus.ShuttingDown or SiloStatus.Stopping))
+            .Select(p => (Shard: p.Key, p.Value.Silo))
+            .ToList();
+        foreach (var (shard, silo) in lost)
+        {
+            _inFlight.Remove(shard);
+            LogLost(Id, shard, silo?.ToString() ?? "unknown");
+            // Not the shard's fault: requeue at once without counting a failure against it.
+            _book.Requeue(shard);
+            _book.ForgiveAttempt(shard);
+        }
+
+        await Task.CompletedTask;
+    }
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_unflushed.Count == 0) return;
+        string path = $"campaigns/{Id}/stage-{State.StageIndex:D2}/batch-{State.BatchCounter:D6}-{Guid.NewGuid():N}.json";
+        var json = new StringBuilder("[");
+        for (int i = 0; i < _unflushed.Count; i++)
+        {
+            if (i > 0) json.Append(',');
+            json.Append(_unflushed[i].EntryJson);
+        }
+
+        json.Append(']');
+        await _store.WriteAsync(path, Encoding.UTF8.GetBytes(json.ToString()), BlobCondition.IfNotExists, cancellationToken);
+        int batchIndex = State.Batches.Count;
+        State.Batches.Add(path);
+        State.BatchCounter++;
+        await _state.WriteStateAsync(cancellationToken);
+        foreach (var (shard, _) in _unflushed) _book.MarkSaved(shard, batchIndex);
+        _unflushed.Clear();
+    }
+
+    private async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        var spec = State.Spec!;
+        var request = new DatasetCommitRequest(
+            spec.CreatesDataset ? null : State.InputVersion,
+            spec.Kind,
+            Id,
+            State.ConfigHash,
+            State.Batches,
+            State.Quarantined,
+            new Dictionary<string, string>(spec.Config) { ["stages"] = string.Join(",", spec.Stages) });
+        try
+        {
+            var version = await GrainFactory.GetGrain<IDatasetGrain>(spec.Dataset).CommitAsync(request, cancellationToken);
+            State.OutputVersion = version.Version;
+            await FinishAsync(CampaignPhase.Completed, null, cancellationToken);
+            LogCommitted(Id, spec.Dataset, version.Version, version.Rows, version.QuarantinedRows);
+        }
+        catch (CommitConflictException e)
+        {
+            await FinishAsync(CampaignPhase.Failed, $"Commit failed: {e.Message}", cancellationToken);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Storage trouble: the next tick tries again, a few times, before giving up.
+            _commitFailures++;
+            LogCommitRetry(Id, _commitFailures, e);
+            if (_commitFailures >= MaxCommitAttempts) await FinishAsync(CampaignPhase.Failed, $"Commit failed {_commitFailures} times: {e.Message}", cancellationToken);
+        }
+    }
+
+    private async Task FinishAsync(CampaignPhase phase, string? message, CancellationToken cancellationToken)
+    {
+        State.Phase = phase;
+        State.Message = message;
+        State.EndedAt = _time.GetUtcNow();
+        _inFlight.Clear();
+        _retries.Clear();
+        _unflushed.Clear();
+        await _state.WriteStateAsync(cancellationToken);
+        _timer?.Dispose();
+        _timer = null;
+        if (await this.GetReminder(ResumeReminder) is { } reminder) await this.UnregisterReminder(reminder);
+        if (phase != CampaignPhase.Completed) LogEnded(Id, phase, message ?? "");
+    }
+
+    private async Task ResolveInputAsync(CampaignSpec spec, CancellationToken cancellationToken)
+    {
+        int? head = await _catalog.GetHeadVersionAsync(spec.Dataset, cancellationToken);
+        if (spec.CreatesDataset && head is not null)
+        {
+            throw new InvalidOperationException($"Dataset '{spec.Dataset}' already exists (version {head}); choose a new name.");
+        }
+
+        if (spec.SourcePlanPath is { } planPath)
+        {
+            State.ShardSpace = (await SourcePlan.ReadAsync(_store, planPath, cancellationToken)).Chunks.Count;
+            State.InputVersion = head;
+            return;
+        }
+
+        int version = spec.InputVersion ?? head
+            ?? throw new InvalidOperationException($"Dataset '{spec.Dataset}' has no version to run campaign '{Id}' on.");
+        var root = await _catalog.OpenAsync(spec.Dataset, version, cancellationToken);
+        State.InputVersion = version;
+        State.ShardSpace = root.Segments.Count == 0 ? 0 : root.Segments[^1].LastShardId + 1;
+        var present = new HashSet<int>();
+        foreach (var segment in root.Segments.Where(s => s.Shards != s.LastShardId - s.FirstShardId + 1))
+        {
+            await foreach (var entry in _catalog.ReadShardsAsync(root with { Segments = [segment] }, cancellationToken)) present.Add(entry.ShardId);
+            State.AbsentShards.AddRange(Enumerable.Range(segment.FirstShardId, segment.LastShardId - segment.FirstShardId + 1).Where(id => !present.Contains(id)));
+        }
+
+        State.AbsentShards.AddRange(Enumerable.Range(0, State.ShardSpace).Where(id => !root.Segments.Any(s => s.FirstShardId <= id && id <= s.LastShardId)));
+    }
+
+    private void Validate(CampaignSpec spec)
+    {
+        BlobPath.ValidateSegment(spec.Dataset, "dataset name");
+        BlobPath.ValidateSegment(Id, "campaign id");
+        if (spec.Stages.Count == 0) throw new ArgumentException("A campaign needs at least one stage.");
+        foreach (var stage in spec.Stages) _stages.Get(stage);
+        if (spec.MaxInFlight is < 1 or > 100_000) throw new ArgumentException($"MaxInFlight {spec.MaxInFlight} is outside 1..100000.");
+        if (spec.MaxAttempts is < 1 or > 100) throw new ArgumentException($"MaxAttempts {spec.MaxAttempts} is outside 1..100.");
+    }
+
+    private CampaignStatus Status()
+    {
+        var spec = State.Spec;
+        var now = _time.GetUtcNow();
+        double rate = 0;
+        TimeSpan? eta = null;
+        if (State.Phase == CampaignPhase.Running && State.StageStartedAt is { } stageStart && now > stageStart)
+        {
+            double seconds = (now - stageStart).TotalSeconds;
+            rate = (State.RowsProcessed - State.RowsAtStageStart) / seconds;
+            int doneThisStage = _book.DoneThisStage;
+            int left = _book.Total - _book.Finished;
+            if (doneThisStage > 0) eta = TimeSpan.FromSeconds(seconds / doneThisStage * left);
+        }
+
+        return new CampaignStatus
+        {
+            CampaignId = Id,
+            Phase = State.Phase,
+            Dataset = spec?.Dataset,
+            Kind = spec?.Kind,
+            StageIndex = State.StageIndex,
+            StageName = spec?.Stages[State.StageIndex],
+            StageCount = spec?.Stages.Count ?? 0,
+            Shards = _book.Total,
+            ShardsDone = _book.Done,
+            ShardsQuarantined = State.Quarantined.Count,
+            ShardsInFlight = _inFlight.Count,
+            FailedAttempts = State.FailedAttempts,
+            RowsProcessed = State.RowsProcessed,
+            StartedAt = State.StartedAt,
+            EndedAt = State.EndedAt,
+            RowsPerSecond = rate,
+            EstimatedRemaining = eta,
+            OutputVersion = State.OutputVersion,
+            Message = State.Message,
+            Quarantined = State.Quarantined,
+            Silo = RuntimeIdentity,
+        };
+    }
+
+    internal static string ConfigHash(CampaignSpec spec)
+    {
+        var canonical = JsonSerializer.Serialize(new
+        {
+            spec.Kind,
+            spec.Dataset,
+            spec.Stages,
+            spec.InputVersion,
+            spec.SourcePlanPath,
+            Config = spec.Config.OrderBy(p => p.Key, StringComparer.Ordinal).ToList(),
+        });
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..16];
+    }
+
+    private readonly record struct InFlight(int Attempt, DateTimeOffset DispatchedAt, SiloAddress? Silo = null);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} ({Kind}) started on dataset {Dataset}: {Shards} shards, stages {Stages}")]
+    private partial void LogStarted(string campaignId, string kind, string dataset, int shards, string stages);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} resumed at stage {Stage}: {Finished}/{Shards} shards already finished")]
+    private partial void LogResumed(string campaignId, int stage, int finished, int shards);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} moved to stage {Index} ({Stage})")]
+    private partial void LogStage(string campaignId, int index, string stage);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId} quarantined shard {ShardId} at stage {Stage}: {Reason}")]
+    private partial void LogQuarantined(string campaignId, string stage, int shardId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId} lost shard {ShardId} on silo {Silo}; dispatching it again")]
+    private partial void LogLost(string campaignId, int shardId, string silo);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: no gpu silo in the cluster, so GPU stage {Stage} runs on CPU silos ({Error})")]
+    private partial void LogGpuFallback(string campaignId, string stage, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: stage {Stage} waits for a gpu silo")]
+    private partial void LogWaitingForGpu(string campaignId, string stage);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} committed {Dataset} version {Version}: {Rows} rows, {Quarantined} quarantined")]
+    private partial void LogCommitted(string campaignId, string dataset, int version, long rows, long quarantined);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: commit attempt {Attempt} failed")]
+    private partial void LogCommitRetry(string campaignId, int attempt, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId} ended {Phase}: {Message}")]
+    private partial void LogEnded(string campaignId, CampaignPhase phase, string message);
+}

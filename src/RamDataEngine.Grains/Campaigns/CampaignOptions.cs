@@ -1,0 +1,37 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace RamDataEngine.Grains.Campaigns;
+
+/// <summary>How campaigns pace themselves; the defaults suit production, tests shorten the times.</summary>
+public sealed class CampaignOptions
+{
+    public const string SectionName = "Ram:Campaigns";
+
+    /// <summary>How often a campaign flushes results, checks leases and dispatches due retries.</summary>
+    public TimeSpan TickInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Completed shards buffered before their entries are written as one result batch.</summary>
+    [Range(1, 100_000)]
+    public int FlushBatchSize { get; set; } = 512;
+
+    /// <summary>A dispatched shard not reported within this time is dispatched again.</summary>
+    public TimeSpan ShardLease { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>First retry delay of a failed shard; doubles per attempt, with jitter.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Period of the reminder that wakes a campaign after its silo or the whole cluster restarted.</summary>
+    public TimeSpan ResumeReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// With no "gpu" silo in the cluster: false (embedded default) runs GPU stages on CPU silos with a warning;
+    /// true (a cluster configured to require GPUs) makes GPU stages wait, visibly, for a gpu silo.
+    /// </summary>
+    public bool RequireGpuSilos { get; set; }
+
+    /// <summary>Worker grain slots per device kind; activations spread over silos, so more slots spread wider.</summary>
+    [Range(1, 4096)]
+    public int WorkerSlots { get; set; } = 64;
+}

@@ -1,0 +1,39 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using RamDataEngine.Contracts;
+
+namespace RamDataEngine.Grains.Execution;
+
+/// <summary>The campaign component's one Meter and ActivitySource; instruments carry campaign, stage and silo.</summary>
+public static class CampaignMetrics
+{
+    public const string Name = "RamDataEngine.Campaigns";
+
+    public static readonly Meter Meter = new(Name);
+    public static readonly ActivitySource Source = new(Name);
+
+    private static readonly Counter<long> ShardsDone = Meter.CreateCounter<long>("ram.shards.completed", "{shard}", "Shard tasks that finished.");
+    private static readonly Counter<long> ShardsFailed = Meter.CreateCounter<long>("ram.shards.failed", "{shard}", "Shard task attempts that failed.");
+    private static readonly Counter<long> RowsProcessed = Meter.CreateCounter<long>("ram.rows.processed", "{row}", "Rows processed by shard tasks.");
+    private static readonly Histogram<double> StageLatency = Meter.CreateHistogram<double>("ram.shard.duration", "s", "Time one shard task took in one stage.");
+
+    public static void RecordShard(ShardTask task, TimeSpan elapsed, long rows, bool succeeded)
+    {
+        var tags = new TagList { { "ram.campaign", task.CampaignId }, { "ram.stage", task.Stage } };
+        if (succeeded)
+        {
+            ShardsDone.Add(1, tags);
+            RowsProcessed.Add(rows, tags);
+        }
+        else
+        {
+            ShardsFailed.Add(1, tags);
+        }
+
+        StageLatency.Record(elapsed.TotalSeconds, tags);
+    }
+
+    /// <summary>Registers the executor's queue depth as an observable gauge.</summary>
+    public static void RegisterQueue(Func<int> depth, string silo)
+        => Meter.CreateObservableGauge("ram.executor.queue_depth", () => new Measurement<int>(depth(), new KeyValuePair<string, object?>("ram.silo", silo)), "{task}", "Shard tasks waiting on this silo.");
+}

@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Runtime.Hosting;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+using Orleans.Serialization;
+using Orleans.Storage;
+using RamDataEngine.Datasets.Versions;
+using RamDataEngine.Grains.Campaigns;
+using RamDataEngine.Grains.Execution;
+using RamDataEngine.Grains.Persistence;
+using RamDataEngine.Grains.Stages;
+using RamDataEngine.Storage;
+
+namespace RamDataEngine.Hosting;
+
+/// <summary>Wires RamDataEngine into a host: storage, catalog, stages, executors, grain storage and reminders.</summary>
+public static class RamHostingExtensions
+{
+    /// <summary>The grain storage every RamDataEngine grain uses.</summary>
+    public const string GrainStorageName = "ram";
+
+    /// <summary>The blob store and dataset catalog alone, for tools that read datasets without a silo.</summary>
+    public static IServiceCollection AddRamStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<RamStorageOptions>().Bind(configuration.GetSection(RamStorageOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IBlobStore>(sp => CreateBlobStore(sp.GetRequiredService<IOptions<RamStorageOptions>>().Value));
+        services.TryAddSingleton(sp => new DatasetCatalog(sp.GetRequiredService<IBlobStore>(), sp.GetRequiredService<TimeProvider>()));
+        return services;
+    }
+
+    /// <summary>Everything a silo of the engine needs except clustering, which the host chooses.</summary>
+    public static ISiloBuilder AddRamDataEngine(this ISiloBuilder builder, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var services = builder.Services;
+        var silo = configuration.GetSection(RamSiloOptions.SectionName).Get<RamSiloOptions>() ?? new RamSiloOptions();
+        services.AddOptions<RamSiloOptions>().Bind(configuration.GetSection(RamSiloOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddRamStorage(configuration);
+
+        services.AddOptions<CampaignOptions>().Bind(configuration.GetSection(CampaignOptions.SectionName)).ValidateDataAnnotations();
+        services.AddOptions<ShardExecutorOptions>()
+            .Configure(o => o.GpuDevices = silo.Role == "gpu" ? silo.GpuDevices : 0)
+            .Bind(configuration.GetSection(ShardExecutorOptions.SectionName))
+            .ValidateDataAnnotations();
+        services.TryAddSingleton<StageRegistry>();
+        services.TryAddSingleton<ShardInputResolver>();
+        services.TryAddSingleton<ShardExecutor>();
+        services.AddHostedService(sp => sp.GetRequiredService<ShardExecutor>());
+        services.AddRamStages();
+
+        string serviceId = silo.ServiceId;
+        services.AddGrainStorage(GrainStorageName, (sp, name) => new BlobGrainStorage(
+            name, serviceId, sp.GetRequiredService<IBlobStore>(), new OrleansGrainStorageSerializer(sp.GetRequiredService<Serializer>())));
+        builder.AddReminders();
+        services.AddSingleton<IReminderTable>(sp => new BlobReminderTable(sp.GetRequiredService<IBlobStore>(), serviceId));
+        services.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
+
+        builder.UseSiloMetadata(new Dictionary<string, string> { ["role"] = silo.Role });
+        if (silo.Role != "gpu")
+        {
+            // GPU workers exist only on gpu silos, so Orleans places them nowhere else.
+            services.PostConfigure<GrainTypeOptions>(o => o.Classes.Remove(typeof(GpuShardWorkerGrain)));
+        }
+
+        return builder;
+    }
+
+    /// <summary>The stage plug-ins that ship with the engine.</summary>
+    public static IServiceCollection AddRamStages(this IServiceCollection services) => services;
+
+    private static IBlobStore CreateBlobStore(RamStorageOptions options) => options.Kind switch
+    {
+        "azure" => throw new NotSupportedException("Azure storage wiring lands with the Azure provider merge."),
+        _ => new LocalFolderBlobStore(options.LocalPath),
+    };
+}
