@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
 using Orleans.TestingHost;
 using RamDataEngine.Grains.Stages;
 using RamDataEngine.Grains.Tests.Campaigns;
@@ -81,6 +82,15 @@ public sealed class RamTestCluster : IAsyncDisposable
                 .AddInMemoryCollection(new Dictionary<string, string?> { ["Ram:Silo:Role"] = gpu ? "gpu" : "cpu" })
                 .Build();
             siloBuilder.AddRamDataEngine(overrides);
+            // Declare a killed silo dead within seconds, not the production default of a minute or so.
+            siloBuilder.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromMilliseconds(500);
+                o.NumMissedProbesLimit = 2;
+                o.NumVotesForDeathDeclaration = 1;
+                o.TableRefreshTimeout = TimeSpan.FromSeconds(1);
+                o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(1);
+            });
             siloBuilder.Services.AddShardStage<CopyIdsStage>();
             siloBuilder.Services.AddShardStage<GpuCopyIdsStage>();
             siloBuilder.Services.AddShardStage<FlakyCopyIdsStage>();

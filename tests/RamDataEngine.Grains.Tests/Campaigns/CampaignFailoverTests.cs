@@ -1,0 +1,99 @@
+using RamDataEngine.Contracts;
+using RamDataEngine.Datasets.Versions;
+using RamDataEngine.Storage;
+using RamDataEngine.Testing;
+
+namespace RamDataEngine.Grains.Tests.Campaigns;
+
+/// <summary>Campaigns surviving silo deaths and a whole-cluster restart; each test owns its cluster.</summary>
+public sealed class CampaignFailoverTests : IDisposable
+{
+    private readonly TempDirectory _storage = new("failover");
+    private readonly DatasetCatalog _catalog;
+
+    public CampaignFailoverTests() => _catalog = new DatasetCatalog(new LocalFolderBlobStore(_storage.Path), TimeProvider.System);
+
+    public void Dispose() => _storage.Dispose();
+
+    [Fact]
+    public async Task Campaign_SiloHostingItKilled_CompletesWithoutRedoingSavedShards()
+    {
+        await using var cluster = await RamTestCluster.StartAsync(_storage.Path);
+        var input = await IdsDatasets.CreateAsync(_catalog, "kill", shards: 120, rowsPerShard: 3);
+        // A campaign whose grain lives on a secondary silo: the primary also hosts the test membership table.
+        var (id, campaign) = await PickCampaignOffPrimaryAsync(cluster, "c-kill");
+        await campaign.StartAsync(SlowSpec("kill"));
+        await Eventually.UntilAsync(() => campaign.GetStatusAsync(), s => s.ShardsDone >= 40, TimeSpan.FromMinutes(1), "40 shards done");
+        var host = (await campaign.GetStatusAsync()).Silo!;
+        var saved = await SavedShardsAsync(id);
+
+        await cluster.Cluster.KillSiloAsync(cluster.Cluster.Silos.Single(s => host.Contains(s.SiloAddress.ToString(), StringComparison.Ordinal)));
+
+        await WaitForVersionAsync("kill", 2);
+        await AssertReconciledAsync(input, await _catalog.OpenAsync("kill", 2));
+        Assert.NotEmpty(saved);
+        Assert.All(saved, shard => Assert.Single(IdsDatasets.RunsOf(id), r => r.ShardId == shard));
+    }
+
+    [Fact]
+    public async Task Campaign_WholeClusterRestarted_ResumesByReminderAndCompletes()
+    {
+        string id = "c-restart";
+        var input = await IdsDatasets.CreateAsync(_catalog, "restart", shards: 120, rowsPerShard: 3);
+        HashSet<int> saved;
+        await using (var first = await RamTestCluster.StartAsync(_storage.Path))
+        {
+            var campaign = first.Grains.GetGrain<ICampaignGrain>(id);
+            await campaign.StartAsync(SlowSpec("restart"));
+            await Eventually.UntilAsync(() => campaign.GetStatusAsync(), s => s.ShardsDone >= 40, TimeSpan.FromMinutes(1), "40 shards done");
+            saved = await SavedShardsAsync(id);
+        }
+
+        Assert.Equal(1, await _catalog.GetHeadVersionAsync("restart"));
+        await using var second = await RamTestCluster.StartAsync(_storage.Path);
+
+        // Nothing calls the campaign: its reminder must wake it on the new cluster.
+        await WaitForVersionAsync("restart", 2);
+        await AssertReconciledAsync(input, await _catalog.OpenAsync("restart", 2));
+        Assert.NotEmpty(saved);
+        Assert.All(saved, shard => Assert.Single(IdsDatasets.RunsOf(id), r => r.ShardId == shard));
+    }
+
+    private static CampaignSpec SlowSpec(string dataset)
+        => CampaignGrainTests.Spec(dataset, "slow-copy-ids", ("delayMs", "100")) with { MaxInFlight = 6 };
+
+    private static async Task<(string Id, ICampaignGrain Campaign)> PickCampaignOffPrimaryAsync(RamTestCluster cluster, string prefix)
+    {
+        string primary = cluster.Cluster.Primary!.SiloAddress.ToString();
+        for (int i = 0; ; i++)
+        {
+            var campaign = cluster.Grains.GetGrain<ICampaignGrain>($"{prefix}-{i}");
+            var status = await campaign.GetStatusAsync();
+            if (status.Silo is { } silo && !silo.Contains(primary, StringComparison.Ordinal)) return ($"{prefix}-{i}", campaign);
+        }
+    }
+
+    /// <summary>Shards whose results the campaign had saved (listed in a result batch) at this moment.</summary>
+    private async Task<HashSet<int>> SavedShardsAsync(string campaignId)
+    {
+        var saved = new HashSet<int>();
+        await foreach (var blob in _catalog.Store.ListAsync($"campaigns/{campaignId}/"))
+        {
+            var entries = System.Text.Json.JsonSerializer.Deserialize<List<ShardEntry>>(await _catalog.Store.ReadAllBytesAsync(blob.Path), DatasetJson.Options)!;
+            saved.UnionWith(entries.Select(e => e.ShardId));
+        }
+
+        return saved;
+    }
+
+    private Task WaitForVersionAsync(string dataset, int version)
+        => Eventually.UntilAsync(() => _catalog.GetHeadVersionAsync(dataset), v => v == version, TimeSpan.FromMinutes(2), $"{dataset} version {version}");
+
+    private async Task AssertReconciledAsync(VersionRoot input, VersionRoot output)
+    {
+        var expected = await IdsDatasets.ReadIdsAsync(_catalog, input);
+        var actual = await IdsDatasets.ReadIdsAsync(_catalog, output);
+        Assert.Equal(expected.Order(), actual.Order());
+        Assert.Equal(input.Shards, output.Shards);
+    }
+}
