@@ -260,42 +260,54 @@ public sealed class JsonlSource : IRowSource
 
         using (document)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            try
             {
-                return ParsedLine.Fail(Quarantine(line, QuarantineReasons.FieldInvalid, $"The line is a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object."));
+                return ReadFields(document.RootElement, line);
             }
-
-            if (!root.TryGetProperty("image_file", out var imageFile) || imageFile.ValueKind != JsonValueKind.String)
+            catch (InvalidOperationException error)
             {
-                return ParsedLine.Fail(Quarantine(line, QuarantineReasons.FieldInvalid, "image_file is missing or not a string."));
+                // The bytes were valid UTF-8 but an escape such as \ud800 decodes to half a surrogate pair.
+                return ParsedLine.Fail(Quarantine(line, QuarantineReasons.Utf8Invalid, $"A string is not valid Unicode text: {error.Message}"));
             }
-
-            var captions = ReadCaptions(root, line, out var captionFailure);
-            if (captionFailure is not null) return ParsedLine.Fail(captionFailure);
-
-            string[] labels = [];
-            if (root.TryGetProperty("labels", out var labelsElement) && labelsElement.ValueKind != JsonValueKind.Null)
-            {
-                if (!TryReadStrings(labelsElement, out labels))
-                {
-                    return ParsedLine.Fail(Quarantine(line, QuarantineReasons.FieldInvalid, "labels is not a list of strings."));
-                }
-            }
-
-            var labelsKnown = labels.Length > 0;
-            if (root.TryGetProperty("labels_known", out var known))
-            {
-                if (known.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
-                {
-                    return ParsedLine.Fail(Quarantine(line, QuarantineReasons.FieldInvalid, "labels_known is not true or false."));
-                }
-
-                labelsKnown = known.GetBoolean();
-            }
-
-            return new ParsedLine(imageFile.GetString()!, captions!, labels, labelsKnown);
         }
+    }
+
+    private ParsedLine ReadFields(JsonElement root, long line)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return ParsedLine.Fail(Quarantine(line, QuarantineReasons.FieldInvalid, $"The line is a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object."));
+        }
+
+        if (!root.TryGetProperty("image_file", out var imageFile) || imageFile.ValueKind != JsonValueKind.String)
+        {
+            return ParsedLine.Fail(Quarantine(line, QuarantineReasons.FieldInvalid, "image_file is missing or not a string."));
+        }
+
+        var captions = ReadCaptions(root, line, out var captionFailure);
+        if (captionFailure is not null) return ParsedLine.Fail(captionFailure);
+
+        string[] labels = [];
+        if (root.TryGetProperty("labels", out var labelsElement) && labelsElement.ValueKind != JsonValueKind.Null)
+        {
+            if (!TryReadStrings(labelsElement, out labels))
+            {
+                return ParsedLine.Fail(Quarantine(line, QuarantineReasons.FieldInvalid, "labels is not a list of strings."));
+            }
+        }
+
+        var labelsKnown = labels.Length > 0;
+        if (root.TryGetProperty("labels_known", out var known))
+        {
+            if (known.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            {
+                return ParsedLine.Fail(Quarantine(line, QuarantineReasons.FieldInvalid, "labels_known is not true or false."));
+            }
+
+            labelsKnown = known.GetBoolean();
+        }
+
+        return new ParsedLine(imageFile.GetString()!, captions!, labels, labelsKnown);
     }
 
     private string[]? ReadCaptions(JsonElement root, long line, out QuarantineRecord? failure)

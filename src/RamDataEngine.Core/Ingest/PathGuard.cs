@@ -7,6 +7,7 @@ namespace RamDataEngine.Core.Ingest;
 internal sealed class PathGuard
 {
     private const int MaxLinkDepth = 40; // as Linux's MAXSYMLINKS: deeper means a loop
+    private const int MaxPathChars = 1024;
 
     private readonly string _lexicalBase;
     private readonly string _realBase;
@@ -41,6 +42,12 @@ internal sealed class PathGuard
             return Outcome.Invalid;
         }
 
+        if (relative.Length > MaxPathChars)
+        {
+            problem = $"the image path is {relative.Length:N0} characters long, over the limit of {MaxPathChars:N0}";
+            return Outcome.Invalid;
+        }
+
         if (relative.AsSpan().IndexOfAnyInRange('\0', '\u001f') >= 0 || relative.Contains('\\'))
         {
             problem = $"the image path '{Printable(relative)}' holds a control character or a backslash";
@@ -61,7 +68,17 @@ internal sealed class PathGuard
         }
 
         // Resolve from the real base so that a symlinked base folder (e.g. /tmp on macOS) is not mistaken for an escape.
-        var real = RealPath(_realBase + lexical[_lexicalBase.Length..], 0);
+        string? real;
+        try
+        {
+            real = RealPath(_realBase + lexical[_lexicalBase.Length..], 0);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            problem = $"the image path '{relative}' cannot be resolved: {error.Message}";
+            return Outcome.Missing;
+        }
+
         if (real is null)
         {
             problem = $"the image file '{relative}' does not exist";

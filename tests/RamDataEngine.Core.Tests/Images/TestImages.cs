@@ -11,11 +11,16 @@ internal static class TestImages
     {
         using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
         var random = new Random(seed);
+        var pixels = bitmap.GetPixelSpan();
         for (var y = 0; y < height; y++)
         {
             for (var x = 0; x < width; x++)
             {
-                bitmap.SetPixel(x, y, new SKColor((byte)(x * 255 / width), (byte)random.Next(256), (byte)(y * 255 / height)));
+                var pixel = pixels.Slice(((y * width) + x) * 4, 4);
+                pixel[0] = (byte)(x * 255 / width);
+                pixel[1] = (byte)random.Next(256);
+                pixel[2] = (byte)(y * 255 / height);
+                pixel[3] = 255;
             }
         }
 

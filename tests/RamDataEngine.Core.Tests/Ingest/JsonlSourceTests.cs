@@ -71,7 +71,8 @@ public sealed class JsonlSourceTests : IDisposable
         (Row("images/../images/good.jpg", "dot-dot inside is fine"), null),                        // 21
         ("BAD-UTF8", QuarantineReasons.Utf8Invalid),                                               // 22
         ("TOO-LONG", QuarantineReasons.LineTooLong),                                               // 23
-        (Row("images/good.jpg", "last line, CRLF") + "\r", null),                                  // 24
+        ("LONE-SURROGATE", QuarantineReasons.Utf8Invalid),                                         // 24
+        (Row("images/good.jpg", "last line, CRLF") + "\r", null),                                  // 25
     ];
 
     private string WriteMixed(bool trailingNewline = true)
@@ -86,6 +87,11 @@ public sealed class JsonlSourceTests : IDisposable
                 stream.Write("{\"image_file\": \"images/good.png\", \"captions\": [\"caf"u8);
                 stream.Write([0xC3, 0x28]);
                 stream.Write("\"]}"u8);
+            }
+            else if (text == "LONE-SURROGATE")
+            {
+                // Valid UTF-8 bytes, but the escape decodes to half a surrogate pair: not Unicode text.
+                stream.Write("""{"image_file": "images/good.png", "captions": ["half \ud800 pair"]}"""u8);
             }
             else if (text == "TOO-LONG")
             {
@@ -147,7 +153,7 @@ public sealed class JsonlSourceTests : IDisposable
         Assert.Equal(File.ReadAllBytes(Path.Combine(_data, "images", "good.png")), first.ImageBytes);
 
         Assert.Equal(["symlink inside is fine"], items.Single(i => i.Line == 20).Row!.Captions); // blank caption dropped
-        Assert.Equal(["last line, CRLF"], items.Single(i => i.Line == 24).Row!.Captions);
+        Assert.Equal(["last line, CRLF"], items.Single(i => i.Line == 25).Row!.Captions);
     }
 
     [Fact]
