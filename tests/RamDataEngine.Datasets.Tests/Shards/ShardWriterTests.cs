@@ -84,6 +84,21 @@ public sealed class ShardWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task WriteAsync_ShardsInParallel_EachFileHoldsItsOwnRows()
+    {
+        // Ingest writes shards in parallel; the schemas are shared static objects.
+        var options = new ShardWriterOptions { RowGroupMaxRows = 25, TempDirectory = _staging };
+        var written = await Task.WhenAll(Enumerable.Range(0, 6).Select(shard => Task.Run(() =>
+            WriteAsync($"s/parallel/{shard:D5}.parquet", options, ShardTestData.Base(60, firstId: shard * 1_000)))));
+
+        for (int shard = 0; shard < written.Length; shard++)
+        {
+            var ids = await ShardFiles.ReadIdsAsync(_store, written[shard].Path, written[shard].Sha256);
+            Assert.Equal(Enumerable.Range(shard * 1_000, 60).Select(i => (long)i), ids);
+        }
+    }
+
+    [Fact]
     public async Task CompleteAsync_ExistingPathWithoutCondition_ReplacesTheUnpublishedFile()
     {
         var options = new ShardWriterOptions { TempDirectory = _staging };
