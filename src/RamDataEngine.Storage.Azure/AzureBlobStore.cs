@@ -149,7 +149,7 @@ public sealed partial class AzureBlobStore : IBlobStore
             }, cancellationToken).ConfigureAwait(false);
             return new BlobProperties(path, body.Length, Tag(info.ETag), info.LastModified);
         }
-        catch (RequestFailedException e) when (condition.Kind != BlobConditionKind.None && IsConditionFailure(e))
+        catch (RequestFailedException e) when (IsConditionFailure(e, condition))
         {
             // A retried write may be refused because its own earlier attempt already landed: look before crying conflict.
             if (attempts > 1 && await FindOwnWriteAsync(blob, path, body.Md5, writeId, cancellationToken).ConfigureAwait(false) is { } ours)
@@ -235,13 +235,17 @@ public sealed partial class AzureBlobStore : IBlobStore
         }
     }
 
-    private static bool IsConditionFailure(RequestFailedException e) => e.Status switch
+    private static bool IsConditionFailure(RequestFailedException e, BlobCondition condition) => condition.Kind switch
     {
-        412 => true,
-        409 => e.ErrorCode == BlobErrorCode.BlobAlreadyExists,
-        // If-Match on a blob that is gone: the version the caller read no longer exists.
-        404 => e.ErrorCode == BlobErrorCode.BlobNotFound,
-        _ => false,
+        BlobConditionKind.None => false,
+        _ => e.Status switch
+        {
+            412 => true,
+            409 => e.ErrorCode == BlobErrorCode.BlobAlreadyExists,
+            // If-Match on a blob that is gone: the version the caller read no longer exists.
+            404 => condition.Kind == BlobConditionKind.IfMatch && e.ErrorCode == BlobErrorCode.BlobNotFound,
+            _ => false,
+        },
     };
 
     private async Task<BlobProperties?> FindOwnWriteAsync(BlobClient blob, string path, byte[] md5, string writeId, CancellationToken cancellationToken)

@@ -220,6 +220,18 @@ public abstract class BlobStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WriteAsync_LastSegmentNearFileNameLimit_RoundTrips()
+    {
+        // 240 characters: within every store's limits; a temp file named after it would not be.
+        string path = "long/" + new string('n', 240);
+
+        await Store.WriteAsync(path, "x"u8.ToArray(), BlobCondition.IfNotExists);
+
+        Assert.Equal("x"u8.ToArray(), (await Store.ReadAsync(path))!.Data.ToArray());
+        Assert.Equal([path], (await ToListAsync(Store.ListAsync("long/"))).Select(p => p.Path));
+    }
+
+    [Fact]
     public async Task GetPropertiesAsync_ExistingBlob_ReturnsLengthAndETagOfLastWrite()
     {
         await Store.WriteAsync("p.bin", new byte[10]);

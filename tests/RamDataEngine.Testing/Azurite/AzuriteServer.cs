@@ -17,7 +17,8 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     /// <summary>Azurite's well-known development account key (public, documented by Microsoft).</summary>
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    // Azurite is ready in ~3 s; the margin is for a machine loaded by parallel builds and test runs.
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
 
     private static readonly Lazy<Task<AzuriteServer>> Shared = new(StartSharedAsync, LazyThreadSafetyMode.ExecutionAndPublication);
 
