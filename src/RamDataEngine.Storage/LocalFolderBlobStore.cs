@@ -89,21 +89,24 @@ public sealed class LocalFolderBlobStore : IBlobStore
         string temp = Path.Combine(folder, $".{Guid.NewGuid():N}{TempSuffix}");
         try
         {
+            long length;
             await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
             {
                 await content.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
                 await file.FlushAsync(cancellationToken).ConfigureAwait(false);
                 file.Flush(flushToDisk: true);
+                length = file.Length;
             }
 
             if (condition.Kind == BlobConditionKind.None)
             {
-                File.SetLastWriteTimeUtc(temp, NextStamp(notBefore: null));
+                var stamp = Stamp(temp, notBefore: null);
                 File.Move(temp, target, overwrite: true);
-                return PropertiesOf(path, target);
+                // Describes this write's version even if another writer has replaced it since the rename.
+                return Properties(path, length, stamp);
             }
 
-            return await ConditionalMoveAsync(path, temp, target, condition, cancellationToken).ConfigureAwait(false);
+            return await ConditionalMoveAsync(path, temp, length, target, condition, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -146,7 +149,8 @@ public sealed class LocalFolderBlobStore : IBlobStore
         return Task.FromResult(true);
     }
 
-    private async Task<BlobProperties> ConditionalMoveAsync(string path, string temp, string target, BlobCondition condition, CancellationToken cancellationToken)
+    private async Task<BlobProperties> ConditionalMoveAsync(
+        string path, string temp, long length, string target, BlobCondition condition, CancellationToken cancellationToken)
     {
         var gate = _pathLocks.GetOrAdd(path, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -164,9 +168,9 @@ public sealed class LocalFolderBlobStore : IBlobStore
 
             // Stamped before the rename, so no reader ever sees the new bytes under an old ETag; later than the
             // replaced version even when another process wrote it.
-            File.SetLastWriteTimeUtc(temp, NextStamp(before.Exists ? before.LastWriteTimeUtc : null));
+            var stamp = Stamp(temp, before.Exists ? before.LastWriteTimeUtc : null);
             File.Move(temp, target, overwrite: condition.Kind != BlobConditionKind.IfNotExists);
-            return PropertiesOf(path, target);
+            return Properties(path, length, stamp);
         }
         finally
         {
@@ -193,6 +197,13 @@ public sealed class LocalFolderBlobStore : IBlobStore
         }
     }
 
+    /// <summary>Gives the file a fresh last-write time and returns it as stored (a file system may keep less precision).</summary>
+    private DateTime Stamp(string file, DateTime? notBefore)
+    {
+        File.SetLastWriteTimeUtc(file, NextStamp(notBefore));
+        return File.GetLastWriteTimeUtc(file);
+    }
+
     /// <summary>A last-write time for a new version: now, but after every stamp this process gave and after <paramref name="notBefore"/>.</summary>
     private DateTime NextStamp(DateTime? notBefore)
     {
@@ -216,12 +227,6 @@ public sealed class LocalFolderBlobStore : IBlobStore
         }
 
         return full;
-    }
-
-    private static BlobProperties PropertiesOf(string path, string fullPath)
-    {
-        var info = new FileInfo(fullPath);
-        return Properties(path, info.Length, info.LastWriteTimeUtc);
     }
 
     private static BlobProperties Properties(string path, long length, DateTime modifiedUtc)
