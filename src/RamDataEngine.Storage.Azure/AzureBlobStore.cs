@@ -49,6 +49,17 @@ public sealed partial class AzureBlobStore : IBlobStore
     public static async Task<AzureBlobStore> CreateAsync(
         AzureBlobStoreOptions options, ILogger<AzureBlobStore>? logger = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
+        var store = Create(options, logger, timeProvider);
+        await store.EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
+        return store;
+    }
+
+    /// <summary>
+    /// Validates <paramref name="options"/> and builds the store without sending a request, for a synchronous factory
+    /// (e.g. dependency injection); call <see cref="EnsureContainerAsync"/> at startup, before the first use.
+    /// </summary>
+    public static AzureBlobStore Create(AzureBlobStoreOptions options, ILogger<AzureBlobStore>? logger = null, TimeProvider? timeProvider = null)
+    {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var clientOptions = new BlobClientOptions();
@@ -63,12 +74,16 @@ public sealed partial class AzureBlobStore : IBlobStore
             { ServiceUri: { } uri, Credential: { } credential } => new BlobServiceClient(uri, credential, clientOptions),
             _ => new BlobServiceClient(options.ServiceUri!, clientOptions),
         };
-        var store = new AzureBlobStore(service.GetBlobContainerClient(options.ContainerName), options, logger, timeProvider);
-        var created = await store.RunAsync(
-            "create container", "", async ct => (await store._container.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false))?.Value,
+        return new AzureBlobStore(service.GetBlobContainerClient(options.ContainerName), options, logger, timeProvider);
+    }
+
+    /// <summary>Creates the container when it does not exist yet; safe to call any number of times.</summary>
+    public async Task EnsureContainerAsync(CancellationToken cancellationToken = default)
+    {
+        var created = await RunAsync(
+            "create container", "", async ct => (await _container.CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false))?.Value,
             cancellationToken).ConfigureAwait(false);
-        if (created is not null) Log.ContainerCreated(store._logger, store.Location);
-        return store;
+        if (created is not null) Log.ContainerCreated(_logger, Location);
     }
 
     public async Task<BlobProperties?> GetPropertiesAsync(string path, CancellationToken cancellationToken = default)

@@ -39,6 +39,21 @@ public sealed class AzureBlobStoreTests(AzuriteFixture azurite) : BlobStoreContr
     }
 
     [Fact]
+    public async Task Create_SendsNothing_UntilEnsureContainerAsyncCreatesTheContainer()
+    {
+        string name = AzuriteFixture.UniqueName("lazy");
+        var container = new BlobContainerClient(azurite.ConnectionString, name);
+
+        var store = AzureBlobStore.Create(Options(name));
+        Assert.False(await container.ExistsAsync());
+        await store.EnsureContainerAsync();
+        await store.EnsureContainerAsync();
+
+        Assert.True(await container.ExistsAsync());
+        await container.DeleteAsync();
+    }
+
+    [Fact]
     public async Task WriteAsync_AnyBlob_StoresContentMd5OfTheBytes()
     {
         var data = TestData.Bytes(3000, seed: 5);
