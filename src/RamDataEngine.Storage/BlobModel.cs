@@ -46,15 +46,15 @@ public enum BlobConditionKind
 }
 
 /// <summary>Thrown when a blob that must exist does not.</summary>
-public sealed class BlobNotFoundException(string location, string path)
-    : Exception($"Blob '{path}' does not exist in {location}.")
+public sealed class BlobNotFoundException(string location, string path, Exception? innerException = null)
+    : Exception($"Blob '{path}' does not exist in {location}.", innerException)
 {
     public string Path { get; } = path;
 }
 
 /// <summary>Thrown when a conditional write loses: the blob exists, changed, or vanished since it was read.</summary>
-public sealed class BlobConditionFailedException(string location, string path, BlobCondition condition)
-    : Exception($"Conditional write ({condition}) of blob '{path}' in {location} failed: it was changed by another writer.")
+public sealed class BlobConditionFailedException(string location, string path, BlobCondition condition, Exception? innerException = null)
+    : Exception($"Conditional write ({condition}) of blob '{path}' in {location} failed: it was changed by another writer.", innerException)
 {
     public string Path { get; } = path;
 

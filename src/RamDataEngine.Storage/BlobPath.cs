@@ -17,6 +17,19 @@ public static class BlobPath
         return problem is null ? path : throw new ArgumentException($"Invalid blob path '{Printable(path)}': {problem}.", nameof(path));
     }
 
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> naming the prefix when no valid path could start with it, so a listing
+    /// can never reach outside the store. Empty lists everything; a trailing '/' and a partial last segment are fine.
+    /// </summary>
+    public static string ValidatePrefix(string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        if (prefix.Length == 0) return prefix;
+        // Checked like a path, except that it may end with '/' (a folder-like prefix).
+        string? problem = Check(prefix[^1] == '/' ? prefix + "x" : prefix);
+        return problem is null ? prefix : throw new ArgumentException($"Invalid blob path prefix '{Printable(prefix)}': {problem}.", nameof(prefix));
+    }
+
     /// <summary>Joins segments with '/', validating the result.</summary>
     public static string Combine(params ReadOnlySpan<string> segments) => Validate(string.Join('/', segments.ToArray()));
 

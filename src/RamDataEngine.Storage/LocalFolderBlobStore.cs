@@ -9,19 +9,27 @@ namespace RamDataEngine.Storage;
 /// a partial blob. Conditional writes hold an exclusive lock file for the check-and-rename, which serializes
 /// them across threads and processes (.NET takes an advisory lock for <see cref="FileShare.None"/> on Unix).
 /// ETags are the last-write time and length of the file, read from the open handle so that a read's ETag
-/// always describes the bytes it returned.
+/// always describes the bytes it returned. Each write stamps its file with a last-write time of its own before the
+/// rename (strictly increasing within the process, and later than the replaced version for conditional writes),
+/// because the kernel's coarse clock gives writes a few milliseconds apart the same time, and equal ETags for
+/// different contents would let a stale compare-and-swap win.
 /// </remarks>
 public sealed class LocalFolderBlobStore : IBlobStore
 {
     private const string TempSuffix = ".tmp-write";
     private const string LockFileName = ".conditional-write.lock";
 
+    /// <summary>The last write stamp handed out in this process, in ticks; shared by all instances over any root.</summary>
+    private static long s_lastStampTicks;
+
     private readonly string _root;
+    private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _pathLocks = new(StringComparer.Ordinal);
 
-    public LocalFolderBlobStore(string root)
+    public LocalFolderBlobStore(string root, TimeProvider? timeProvider = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
+        _time = timeProvider ?? TimeProvider.System;
         _root = Path.GetFullPath(root);
         Directory.CreateDirectory(_root);
     }
@@ -74,24 +82,31 @@ public sealed class LocalFolderBlobStore : IBlobStore
     public async Task<BlobProperties> WriteAsync(string path, Stream content, BlobCondition condition, CancellationToken cancellationToken = default)
     {
         string target = FullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        string temp = $"{target}.{Guid.NewGuid():N}{TempSuffix}";
+        ArgumentNullException.ThrowIfNull(content);
+        string folder = Path.GetDirectoryName(target)!;
+        Directory.CreateDirectory(folder);
+        // Named apart from the target so a long last segment cannot push the temp name past the file name limit.
+        string temp = Path.Combine(folder, $".{Guid.NewGuid():N}{TempSuffix}");
         try
         {
+            long length;
             await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
             {
                 await content.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
                 await file.FlushAsync(cancellationToken).ConfigureAwait(false);
                 file.Flush(flushToDisk: true);
+                length = file.Length;
             }
 
             if (condition.Kind == BlobConditionKind.None)
             {
+                var stamp = Stamp(temp, notBefore: null);
                 File.Move(temp, target, overwrite: true);
-                return PropertiesOf(path, target);
+                // Describes this write's version even if another writer has replaced it since the rename.
+                return Properties(path, length, stamp);
             }
 
-            return await ConditionalMoveAsync(path, temp, target, condition, cancellationToken).ConfigureAwait(false);
+            return await ConditionalMoveAsync(path, temp, length, target, condition, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -101,7 +116,7 @@ public sealed class LocalFolderBlobStore : IBlobStore
 
     public async IAsyncEnumerable<BlobProperties> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(prefix);
+        BlobPath.ValidatePrefix(prefix);
         // Start from the deepest folder the prefix names, then filter by the full prefix.
         int slash = prefix.LastIndexOf('/');
         string folder = slash < 0 ? _root : FullPath(prefix[..slash]);
@@ -110,8 +125,9 @@ public sealed class LocalFolderBlobStore : IBlobStore
         var found = new List<(string Path, FileInfo Info)>();
         foreach (var info in new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories))
         {
-            if (info.Name.EndsWith(TempSuffix, StringComparison.Ordinal) || info.Name == LockFileName) continue;
+            if (info.Name.EndsWith(TempSuffix, StringComparison.Ordinal)) continue;
             string relative = Path.GetRelativePath(_root, info.FullName).Replace(Path.DirectorySeparatorChar, '/');
+            if (relative == LockFileName) continue;
             if (relative.StartsWith(prefix, StringComparison.Ordinal)) found.Add((relative, info));
         }
 
@@ -133,7 +149,8 @@ public sealed class LocalFolderBlobStore : IBlobStore
         return Task.FromResult(true);
     }
 
-    private async Task<BlobProperties> ConditionalMoveAsync(string path, string temp, string target, BlobCondition condition, CancellationToken cancellationToken)
+    private async Task<BlobProperties> ConditionalMoveAsync(
+        string path, string temp, long length, string target, BlobCondition condition, CancellationToken cancellationToken)
     {
         var gate = _pathLocks.GetOrAdd(path, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -149,24 +166,11 @@ public sealed class LocalFolderBlobStore : IBlobStore
             };
             if (!holds) throw new BlobConditionFailedException(Location, path, condition);
 
-            if (condition.Kind == BlobConditionKind.IfNotExists)
-            {
-                File.Move(temp, target, overwrite: false);
-            }
-            else
-            {
-                File.Move(temp, target, overwrite: true);
-            }
-
-            var after = PropertiesOf(path, target);
-            if (before.Exists && after.ETag == ETagOf(before.Length, before.LastWriteTimeUtc))
-            {
-                // Same length written within one clock tick: move the time on so the ETag still changes.
-                File.SetLastWriteTimeUtc(target, before.LastWriteTimeUtc.AddTicks(1));
-                after = PropertiesOf(path, target);
-            }
-
-            return after;
+            // Stamped before the rename, so no reader ever sees the new bytes under an old ETag; later than the
+            // replaced version even when another process wrote it.
+            var stamp = Stamp(temp, before.Exists ? before.LastWriteTimeUtc : null);
+            File.Move(temp, target, overwrite: condition.Kind != BlobConditionKind.IfNotExists);
+            return Properties(path, length, stamp);
         }
         finally
         {
@@ -193,6 +197,25 @@ public sealed class LocalFolderBlobStore : IBlobStore
         }
     }
 
+    /// <summary>Gives the file a fresh last-write time and returns it as stored (a file system may keep less precision).</summary>
+    private DateTime Stamp(string file, DateTime? notBefore)
+    {
+        File.SetLastWriteTimeUtc(file, NextStamp(notBefore));
+        return File.GetLastWriteTimeUtc(file);
+    }
+
+    /// <summary>A last-write time for a new version: now, but after every stamp this process gave and after <paramref name="notBefore"/>.</summary>
+    private DateTime NextStamp(DateTime? notBefore)
+    {
+        long floor = Math.Max(_time.GetUtcNow().UtcTicks, notBefore is { } t ? t.Ticks + 1 : 0);
+        while (true)
+        {
+            long last = Volatile.Read(ref s_lastStampTicks);
+            long next = Math.Max(floor, last + 1);
+            if (Interlocked.CompareExchange(ref s_lastStampTicks, next, last) == last) return new DateTime(next, DateTimeKind.Utc);
+        }
+    }
+
     private string FullPath(string path)
     {
         BlobPath.Validate(path);
@@ -204,12 +227,6 @@ public sealed class LocalFolderBlobStore : IBlobStore
         }
 
         return full;
-    }
-
-    private static BlobProperties PropertiesOf(string path, string fullPath)
-    {
-        var info = new FileInfo(fullPath);
-        return Properties(path, info.Length, info.LastWriteTimeUtc);
     }
 
     private static BlobProperties Properties(string path, long length, DateTime modifiedUtc)
