@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Runtime.Hosting;
@@ -10,9 +12,11 @@ using Orleans.Storage;
 using RamDataEngine.Datasets.Versions;
 using RamDataEngine.Grains.Campaigns;
 using RamDataEngine.Grains.Execution;
+using RamDataEngine.Grains.Ingest;
 using RamDataEngine.Grains.Persistence;
 using RamDataEngine.Grains.Stages;
 using RamDataEngine.Storage;
+using RamDataEngine.Storage.Azure;
 
 namespace RamDataEngine.Hosting;
 
@@ -28,7 +32,8 @@ public static class RamHostingExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<RamStorageOptions>().Bind(configuration.GetSection(RamStorageOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IBlobStore>(sp => CreateBlobStore(sp.GetRequiredService<IOptions<RamStorageOptions>>().Value));
+        services.TryAddSingleton<IBlobStore>(sp => CreateBlobStore(sp.GetRequiredService<IOptions<RamStorageOptions>>().Value, sp));
+        services.AddHostedService<BlobStoreInitializer>();
         services.TryAddSingleton(sp => new DatasetCatalog(sp.GetRequiredService<IBlobStore>(), sp.GetRequiredService<TimeProvider>()));
         return services;
     }
@@ -71,11 +76,29 @@ public static class RamHostingExtensions
     }
 
     /// <summary>The stage plug-ins that ship with the engine.</summary>
-    public static IServiceCollection AddRamStages(this IServiceCollection services) => services;
+    public static IServiceCollection AddRamStages(this IServiceCollection services)
+        => services.AddShardStage<IngestStage>();
 
-    private static IBlobStore CreateBlobStore(RamStorageOptions options) => options.Kind switch
+    private static IBlobStore CreateBlobStore(RamStorageOptions options, IServiceProvider services) => options.Kind switch
     {
-        "azure" => throw new NotSupportedException("Azure storage wiring lands with the Azure provider merge."),
+        "azure" => AzureBlobStore.Create(
+            new AzureBlobStoreOptions
+            {
+                ConnectionString = options.AzureConnectionString
+                    ?? throw new OptionsValidationException(RamStorageOptions.SectionName, typeof(RamStorageOptions), ["Ram:Storage:AzureConnectionString is required when Ram:Storage:Kind is 'azure'."]),
+                ContainerName = options.AzureContainer,
+            },
+            services.GetService<ILogger<AzureBlobStore>>(),
+            services.GetService<TimeProvider>()),
         _ => new LocalFolderBlobStore(options.LocalPath),
     };
+
+    /// <summary>Creates the Azure container at startup, before any grain touches storage.</summary>
+    private sealed class BlobStoreInitializer(IBlobStore store) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+            => store is AzureBlobStore azure ? azure.EnsureContainerAsync(cancellationToken) : Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 }
