@@ -1,16 +1,45 @@
+using RamDataEngine.Cli.Commands;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace RamDataEngine.Cli;
 
-/// <summary>The <c>ram</c> command tree.</summary>
+/// <summary>The <c>ram</c> command tree. Errors print as one line and exit non-zero; no stack traces.</summary>
 public static class RamApp
 {
-    public static Task<int> RunAsync(string[] args)
+    public static Task<int> RunAsync(string[] args, IAnsiConsole? console = null)
     {
         var app = new CommandApp();
         app.Configure(config =>
         {
             config.SetApplicationName("ram");
+            if (console is not null) config.ConfigureConsole(console);
+            config.AddCommand<DemoCommand>("demo").WithDescription("Generate data and run the engine on one embedded silo.");
+            config.AddCommand<GenerateCommand>("generate").WithDescription("Draw a synthetic dataset with known objects and incomplete, noisy captions.");
+            config.AddCommand<IngestCommand>("ingest").WithDescription("Ingest a JSONL file + images into a new dataset (version 1).");
+            config.AddBranch("datasets", datasets =>
+            {
+                datasets.SetDescription("Versioned datasets.");
+                datasets.AddCommand<DatasetsListCommand>("list").WithDescription("Datasets and their head versions.");
+                datasets.AddCommand<DatasetsShowCommand>("show").WithDescription("One version (NAME or NAME@VERSION).");
+            });
+            config.AddBranch("campaign", campaigns =>
+            {
+                campaigns.SetDescription("Campaigns on a running cluster (`ram silo`).");
+                campaigns.AddCommand<CampaignStartCommand>("start");
+                campaigns.AddCommand<CampaignStatusCommand>("status");
+                campaigns.AddCommand<CampaignWatchCommand>("watch");
+                campaigns.AddCommand<CampaignCancelCommand>("cancel");
+                campaigns.AddCommand<CampaignListCommand>("list");
+            });
+            config.AddCommand<SiloCommand>("silo").WithDescription("Run a silo host (dashboard at /dashboard) until stopped.");
+            config.SetExceptionHandler((exception, _) =>
+            {
+                var target = console ?? AnsiConsole.Console;
+                var shown = exception is CommandAppException or CommandRuntimeException ? exception : exception.GetBaseException();
+                target.MarkupLineInterpolated($"[red]error:[/] {shown.Message}");
+                return exception is CommandAppException ? 2 : 1;
+            });
         });
         return app.RunAsync(args);
     }

@@ -92,6 +92,8 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         State.Phase = CampaignPhase.Running;
         State.StartedAt = State.StageStartedAt = now;
         _book = ShardBook.Create(State);
+        // A readable record of what the campaign is, beside its results, for operators and `ram campaign list`.
+        await _store.WriteJsonAsync(CampaignPaths.Spec(Id), spec, CampaignPaths.Json, BlobCondition.None, cancellationToken);
         await _state.WriteStateAsync(cancellationToken);
         await this.RegisterOrUpdateReminder(ResumeReminder, _options.ResumeReminderPeriod, _options.ResumeReminderPeriod);
         LogStarted(Id, spec.Kind, spec.Dataset, State.ShardSpace, string.Join(",", spec.Stages));
@@ -359,7 +361,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
     private async Task FlushAsync(CancellationToken cancellationToken)
     {
         if (_unflushed.Count == 0) return;
-        string path = $"campaigns/{Id}/stage-{State.StageIndex:D2}/batch-{State.BatchCounter:D6}-{Guid.NewGuid():N}.json";
+        string path = CampaignPaths.Batch(Id, State.StageIndex, State.BatchCounter);
         var json = new StringBuilder("[");
         for (int i = 0; i < _unflushed.Count; i++)
         {

@@ -1,4 +1,5 @@
 using RamDataEngine.Contracts;
+using RamDataEngine.Grains.Campaigns;
 using RamDataEngine.Core.Ingest;
 using RamDataEngine.Grains.Execution;
 using RamDataEngine.Storage;
@@ -19,7 +20,7 @@ public static class IngestPlanner
         var source = new JsonlSource(jsonlPath, options);
         var chunks = await source.ScanChunksAsync(cancellationToken).ConfigureAwait(false);
         var plan = new SourcePlan(chunks.Select(c => IngestChunk.From(source, c, options).ToJson()).ToList());
-        string planPath = $"campaigns/{campaignId}/plan.json";
+        string planPath = CampaignPaths.SourcePlan(campaignId);
         await plan.WriteAsync(store, planPath, cancellationToken).ConfigureAwait(false);
         return new CampaignSpec
         {

@@ -77,7 +77,7 @@ public sealed class CampaignFailoverTests : IDisposable
     private async Task<HashSet<int>> SavedShardsAsync(string campaignId)
     {
         var saved = new HashSet<int>();
-        await foreach (var blob in _catalog.Store.ListAsync($"campaigns/{campaignId}/"))
+        await foreach (var blob in _catalog.Store.ListAsync($"campaigns/{campaignId}/stage-"))
         {
             var entries = System.Text.Json.JsonSerializer.Deserialize<List<ShardEntry>>(await _catalog.Store.ReadAllBytesAsync(blob.Path), DatasetJson.Options)!;
             saved.UnionWith(entries.Select(e => e.ShardId));
