@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using RamDataEngine.Cli.Infrastructure;
 using RamDataEngine.Contracts;
+using RamDataEngine.Datasets.Versions;
 using RamDataEngine.Grains.Ingest;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -37,20 +38,25 @@ public sealed class IngestCommand(IAnsiConsole console) : AsyncCommand<IngestCom
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         if (!File.Exists(settings.Jsonl)) throw new FileNotFoundException($"No JSONL file at '{settings.Jsonl}'.");
+        await EnsureNewAsync(StorageOnly.Open(settings).Catalog, settings.Dataset, cancellationToken);
         await using var engine = await EmbeddedEngine.StartAsync(settings, cancellationToken);
         console.MarkupLineInterpolated($"Embedded silo up; dashboard: [link]{engine.DashboardAddress}[/]");
         var status = await IngestAsync(console, engine, settings.Jsonl, settings.Dataset, settings.RowsPerShard, settings.MaxInFlight, cancellationToken);
         return status.Phase == CampaignPhase.Completed ? 0 : 1;
     }
 
+    private static async Task EnsureNewAsync(DatasetCatalog catalog, string dataset, CancellationToken cancellationToken)
+    {
+        if (await catalog.GetHeadVersionAsync(dataset, cancellationToken) is { } head)
+        {
+            throw new InvalidOperationException($"Dataset '{dataset}' already exists (head v{head}) in {catalog.Store.Location}; ingest creates a new dataset, so choose another name.");
+        }
+    }
+
     internal static async Task<CampaignStatus> IngestAsync(
         IAnsiConsole console, EmbeddedEngine engine, string jsonl, string dataset, int rowsPerShard, int maxInFlight, CancellationToken cancellationToken)
     {
-        if (await engine.Catalog.GetHeadVersionAsync(dataset, cancellationToken) is { } head)
-        {
-            throw new InvalidOperationException($"Dataset '{dataset}' already exists (head v{head}) in {engine.Store.Location}; ingest creates a new dataset, so choose another name.");
-        }
-
+        await EnsureNewAsync(engine.Catalog, dataset, cancellationToken);
         string campaignId = $"ingest-{dataset}";
         var spec = await IngestPlanner.PlanAsync(engine.Store, campaignId, dataset, jsonl, rowsPerShard, maxInFlight, cancellationToken);
         var campaign = engine.Grains.GetGrain<ICampaignGrain>(campaignId);

@@ -1,0 +1,86 @@
+using RamDataEngine.Testing;
+using Spectre.Console;
+
+namespace RamDataEngine.Cli.Tests;
+
+/// <summary>The ram command end to end: real embedded silo, real files, output as a user sees it.</summary>
+public sealed class RamAppTests : IDisposable
+{
+    private readonly TempDirectory _dir = new("cli");
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task Demo_SmallRun_GeneratesIngestsAndPrintsTheVersions()
+    {
+        var (code, output) = await RunAsync("demo", "--count", "60", "--rows-per-shard", "20", "--data", _dir.Combine("data"));
+
+        Assert.True(code == 0, output);
+        Assert.Contains("Generated 60 images", output);
+        Assert.Contains("/dashboard", output);
+        Assert.Contains("Completed", output);
+        Assert.Contains("│ v1", output);
+        Assert.Contains("read_parquet(", output);
+    }
+
+    [Fact]
+    public async Task GenerateIngestShow_RoundTrip_ShowsTheVersionAndItsFiles()
+    {
+        string data = _dir.Combine("data");
+        var (generated, _) = await RunAsync("generate", _dir.Combine("src"), "--count", "30", "--seed", "3");
+        var (ingested, ingestOutput) = await RunAsync("ingest", _dir.Combine("src", "dataset.jsonl"), "--dataset", "cats", "--rows-per-shard", "10", "--data", data);
+        var (listed, list) = await RunAsync("datasets", "list", "--data", data);
+        var (shown, show) = await RunAsync("datasets", "show", "cats@1", "--data", data);
+
+        Assert.Equal(0, generated);
+        Assert.True(ingested == 0, ingestOutput);
+        Assert.Equal(0, listed);
+        Assert.Contains("cats", list);
+        Assert.Equal(0, shown);
+        Assert.Contains("cats v1", show);
+        Assert.Contains("ingest", show);
+        Assert.Contains("shard-000002.parquet", show.Replace("\n", "").Replace("│", "").Replace(" ", ""));
+    }
+
+    [Fact]
+    public async Task Ingest_ExistingDataset_FailsWithOneClearLine()
+    {
+        string data = _dir.Combine("data");
+        await RunAsync("generate", _dir.Combine("src"), "--count", "5");
+        await RunAsync("ingest", _dir.Combine("src", "dataset.jsonl"), "--dataset", "dup", "--data", data);
+
+        var (code, output) = await RunAsync("ingest", _dir.Combine("src", "dataset.jsonl"), "--dataset", "dup", "--data", data);
+
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: Dataset 'dup' already exists", output.Trim());
+        Assert.DoesNotContain("   at ", output);
+    }
+
+    [Theory]
+    [InlineData("datasets", "show", "missing")]
+    [InlineData("datasets", "show", "bad@x")]
+    [InlineData("ingest", "/no/such/file.jsonl", "--dataset", "x")]
+    public async Task Commands_BadInput_PrintOneErrorLineAndExitNonZero(params string[] args)
+    {
+        var (code, output) = await RunAsync([.. args, "--data", _dir.Combine("data")]);
+
+        Assert.NotEqual(0, code);
+        Assert.StartsWith("error:", output.Trim());
+        Assert.DoesNotContain("   at ", output);
+    }
+
+    private static async Task<(int Code, string Output)> RunAsync(params string[] args)
+    {
+        var writer = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Out = new AnsiConsoleOutput(writer),
+            Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = 200;
+        int code = await RamApp.RunAsync(args, console);
+        return (code, writer.ToString());
+    }
+}
