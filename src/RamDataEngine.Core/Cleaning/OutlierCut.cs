@@ -54,7 +54,7 @@ public static class OutlierCut
         // k-means++ seeds far points on purpose, so a lone wrong label often becomes its own centroid at distance 0 and
         // would never be cut. Clusters too small to be a mode of the tag are dropped; their points are then measured
         // against the modes, like every region phase 2 will see.
-        var minSize = Math.Max(2, (int)Math.Ceiling(options.MinClusterShare * n));
+        var minSize = Math.Max(2, (int)Math.Ceiling(options.SmallClusterFactor * n / fit.K));
         var keep = new List<int>();
         for (var c = 0; c < fit.K; c++)
         {

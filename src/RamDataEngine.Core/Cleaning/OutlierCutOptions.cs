@@ -13,10 +13,11 @@ public sealed class OutlierCutOptions
     public int MaxClusters { get; init; } = 16;
 
     /// <summary>
-    /// A cluster with fewer members than this share of the sample (and any single-point cluster) is treated as noise, not
-    /// as a mode of the tag: its centroid is dropped, so its points are measured against the centroids that remain.
+    /// A cluster with fewer members than this share of the average cluster size n / k (and any single-point cluster) is
+    /// treated as noise, not as a mode of the tag: its centroid is dropped, so its points are measured against the
+    /// centroids that remain. Relative to n / k, not to n, so that a big mode split over several centroids stays a mode.
     /// </summary>
-    public double MinClusterShare { get; init; } = 0.05;
+    public double SmallClusterFactor { get; init; } = 0.25;
 
     /// <summary>Settings of the k-means fit (distance, iterations, threads).</summary>
     public KMeansOptions KMeans { get; init; } = new();
@@ -29,8 +30,8 @@ public sealed class OutlierCutOptions
             throw new ArgumentOutOfRangeException(nameof(MinSampleSize), MinSampleSize, "OutlierCutOptions.MinSampleSize must be at least 1.");
         if (MaxClusters < 1)
             throw new ArgumentOutOfRangeException(nameof(MaxClusters), MaxClusters, "OutlierCutOptions.MaxClusters must be at least 1.");
-        if (!(MinClusterShare >= 0 && MinClusterShare < 1))
-            throw new ArgumentOutOfRangeException(nameof(MinClusterShare), MinClusterShare, "OutlierCutOptions.MinClusterShare must be in [0, 1).");
+        if (!(SmallClusterFactor >= 0 && SmallClusterFactor <= 1))
+            throw new ArgumentOutOfRangeException(nameof(SmallClusterFactor), SmallClusterFactor, "OutlierCutOptions.SmallClusterFactor must be in [0, 1].");
         ArgumentNullException.ThrowIfNull(KMeans, nameof(KMeans));
         KMeans.Validate();
     }

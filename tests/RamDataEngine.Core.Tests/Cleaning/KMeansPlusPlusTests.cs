@@ -119,6 +119,20 @@ public sealed class KMeansPlusPlusTests
     }
 
     [Fact]
+    public void Fit_DistinctPointsAtUnderflowingDistance_FallbackSeedingTerminates()
+    {
+        // Bitwise distinct, but (1e-30)^2 underflows to 0 in float: D^2 is all zero with a centroid still to place.
+        float[] points = [1e-30f, 0f, 2e-30f, 0f, 2e-30f, 0f];
+
+        var fit = KMeansPlusPlus.Fit(points, 2, 5, seed: 1, Raw);
+
+        Assert.Equal(2, fit.K);
+        Assert.Equal(3, fit.ClusterSizes.ToArray().Sum());
+        Assert.Equal(0.0, fit.Cost);
+        Assert.True(fit.Converged);
+    }
+
+    [Fact]
     public void Fit_KGreaterThanN_EachPointItsOwnCluster()
     {
         float[] points = [0, 0, 5, 0, 0, 5, 5, 5];

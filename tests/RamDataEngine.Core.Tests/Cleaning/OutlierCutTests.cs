@@ -39,6 +39,34 @@ public sealed class OutlierCutTests
         Assert.InRange(cut.KeptClusters, 2, cut.ClusterCount);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Compute_EightModesSplitOverSixteenClusters_NoModeCutWholesale(int dataSeed)
+    {
+        // 8 equal modes and k = 16: each mode is split over about two centroids, each holding ~6% of the sample. None
+        // of them may be mistaken for noise, or a whole mode (12% of the tag) would be cut.
+        const int dim = 64;
+        var data = new CleaningTestData(dataSeed);
+        var points = new List<float>();
+        for (var mode = 0; mode < 8; mode++) data.AddBlob(points, data.Direction(dim), 128, 0.03);
+        data.AddNoise(points, dim, 40);
+        var sample = points.ToArray();
+
+        var cut = OutlierCut.Compute(sample, dim, seed: dataSeed);
+
+        var outliers = Enumerable.Range(0, 1064).Where(i => cut.IsOutlier(sample.AsSpan(i * dim, dim))).ToList();
+        Assert.Equal(16, cut.ClusterCount);
+        Assert.Equal(106, outliers.Count);
+        Assert.All(Enumerable.Range(1024, 40), i => Assert.Contains(i, outliers));
+        for (var mode = 0; mode < 8; mode++)
+        {
+            var first = mode * 128;
+            Assert.InRange(outliers.Count(i => i >= first && i < first + 128), 0, 40);
+        }
+    }
+
     [Fact]
     public void Compute_FreshRowsInPhaseTwo_NoiseCutBlobsMostlyKept()
     {
