@@ -45,26 +45,29 @@ public sealed class OutlierCutTests
     [InlineData(3)]
     public void Compute_EightModesSplitOverSixteenClusters_NoModeCutWholesale(int dataSeed)
     {
-        // 8 equal modes and k = 16: each mode is split over about two centroids, each holding ~6% of the sample. None
-        // of them may be mistaken for noise, or a whole mode (12% of the tag) would be cut.
-        const int dim = 64;
-        var data = new CleaningTestData(dataSeed);
-        var points = new List<float>();
-        for (var mode = 0; mode < 8; mode++) data.AddBlob(points, data.Direction(dim), 128, 0.03);
-        data.AddNoise(points, dim, 40);
-        var sample = points.ToArray();
+        // 8 equal modes and k = 16: each mode is split over about two centroids, some holding under 5% of the sample.
+        // None of them may be taken for noise, or most of a mode would be cut instead of the noise and the edges.
+        var sample = EightModesAndNoise(dataSeed);
 
-        var cut = OutlierCut.Compute(sample, dim, seed: dataSeed);
+        var cut = OutlierCut.Compute(sample, ModesDim, seed: dataSeed);
 
-        var outliers = Enumerable.Range(0, 1064).Where(i => cut.IsOutlier(sample.AsSpan(i * dim, dim))).ToList();
         Assert.Equal(16, cut.ClusterCount);
-        Assert.Equal(106, outliers.Count);
-        Assert.All(Enumerable.Range(1024, 40), i => Assert.Contains(i, outliers));
-        for (var mode = 0; mode < 8; mode++)
-        {
-            var first = mode * 128;
-            Assert.InRange(outliers.Count(i => i >= first && i < first + 128), 0, 40);
-        }
+        var outliers = Outliers(cut, sample, ModesDim);
+        Assert.Equal(206, outliers.Count); // floor(0.1 * 2068)
+        Assert.All(Enumerable.Range(2048, 20), i => Assert.Contains(i, outliers));
+        Assert.InRange(WorstModeLoss(outliers), 0, 64);
+    }
+
+    [Fact]
+    public void Compute_SmallClustersJudgedByShareOfN_CutsMostOfAMode()
+    {
+        // Why SmallClusterFactor is relative to n / k: the rule it replaced (a cluster under 5% of n is noise, which is
+        // 0.8 x n / 16 here) drops both halves of a split mode and spends the whole outlier budget on that mode.
+        var sample = EightModesAndNoise(1);
+
+        var cut = OutlierCut.Compute(sample, ModesDim, seed: 1, new OutlierCutOptions { SmallClusterFactor = 0.8 });
+
+        Assert.InRange(WorstModeLoss(Outliers(cut, sample, ModesDim)), 128, 256);
     }
 
     [Fact]
@@ -261,6 +264,23 @@ public sealed class OutlierCutTests
         data.AddNoise(points, Dim, noise);
         return (points.ToArray(), 2 * blobSize);
     }
+
+    private const int ModesDim = 32;
+
+    private static float[] EightModesAndNoise(int dataSeed)
+    {
+        var data = new CleaningTestData(dataSeed);
+        var points = new List<float>();
+        for (var mode = 0; mode < 8; mode++) data.AddBlob(points, data.Direction(ModesDim), 256, 0.02);
+        data.AddNoise(points, ModesDim, 20);
+        return points.ToArray();
+    }
+
+    /// <summary>Most rows cut from any one of the 8 modes of 256 rows.</summary>
+    private static int WorstModeLoss(List<int> outliers) => Enumerable.Range(0, 8).Max(m => outliers.Count(i => i / 256 == m && i < 2048));
+
+    private static List<int> Outliers(TagCut cut, float[] sample, int dim)
+        => Enumerable.Range(0, sample.Length / dim).Where(i => cut.IsOutlier(sample.AsSpan(i * dim, dim))).ToList();
 
     private static int CountOutliers(TagCut cut, float[] sample)
         => Enumerable.Range(0, sample.Length / Dim).Count(i => cut.IsOutlier(sample.AsSpan(i * Dim, Dim)));
