@@ -6,6 +6,7 @@ namespace RamDataEngine.Core.Cleaning;
 /// <summary>
 /// A bounded, seeded, uniform sample of (row id, embedding) items from a stream of unknown length (Algorithm R), that
 /// merges with other shards' samples into a uniform sample of the union and round-trips through a compact form.
+/// Not thread-safe: one reservoir per (shard, tag) writer.
 /// </summary>
 public sealed class ReservoirSample
 {

@@ -5,7 +5,8 @@ namespace RamDataEngine.Core.Cleaning;
 
 /// <summary>
 /// One tag's outlier rule, fixed in phase 1 and applied shard by shard in phase 2: a region embedding farther than
-/// <see cref="CutDistance"/> from every kept centroid is an outlier. Small, immutable, and round-trips through bytes.
+/// <see cref="CutDistance"/> from every kept centroid is an outlier. Small, immutable (safe to share across threads),
+/// and round-trips through bytes.
 /// </summary>
 public sealed class TagCut
 {
@@ -25,6 +26,8 @@ public sealed class TagCut
             throw new ArgumentException($"A tag cut's centroids have {centroids.Length} floats, not a whole number of rows of dim {dim}.", nameof(centroids));
         if (float.IsNaN(cutSquaredDistance) || cutSquaredDistance < 0)
             throw new ArgumentOutOfRangeException(nameof(cutSquaredDistance), cutSquaredDistance, "A tag cut's squared distance must be 0 or more.");
+        ArgumentOutOfRangeException.ThrowIfNegative(clusterCount);
+        ArgumentOutOfRangeException.ThrowIfNegative(sampleSize);
         var bad = VectorMath.IndexOfNonFinite(centroids);
         if (bad >= 0) throw new ArgumentException($"A tag cut's centroid value {bad} is {centroids[bad]}; centroids must be finite.", nameof(centroids));
         Dim = dim;
