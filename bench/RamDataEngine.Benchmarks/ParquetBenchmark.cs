@@ -166,7 +166,7 @@ public sealed class ParquetBenchmark : IBenchmark
     {
         var sum = default(ReadSum);
         await using var reader = await ShardReader<BaseShardBatch>.OpenAsync(store, path, sha256, cancellationToken);
-        await foreach (var batch in reader.ReadBatchesAsync(reuseBatch: true, cancellationToken))
+        await foreach (var batch in reader.ReadBatchesAsync(reuseBatch: true, cancellationToken: cancellationToken))
         {
             foreach (long id in batch.Ids) sum.Ids += id;
             foreach (var image in batch.Images) sum.ImageBytes += image?.Length ?? 0;
