@@ -15,7 +15,8 @@ namespace RamDataEngine.Benchmarks;
 /// Both sides start from the same rows held in plain arrays (ids, keys, image byte slices, a string[] of captions per
 /// row, ...). Ours builds a <see cref="BaseShardBatch"/> per row group and writes it (SHA-256 while writing, staging file,
 /// then publishing into the store: a copy plus fsync); reading verifies the SHA-256 first (also measured without) and
-/// decodes list levels into batch offsets. The baseline flattens captions and computes levels itself, writes straight to
+/// decodes list levels into batch offsets. A third write goes to a store that discards the file, to separate the
+/// writer's own cost from publishing. The baseline flattens captions and computes levels itself, writes straight to
 /// a file, and reads raw column values and levels without building anything. MB/s are of the Parquet file's bytes.
 /// </remarks>
 public sealed class ParquetBenchmark : IBenchmark
@@ -65,6 +66,7 @@ public sealed class ParquetBenchmark : IBenchmark
             report.WriteLine(Row("baseline: plain Parquet.Net low-level, local file", rows, baseMb, median.BaselineWrite, median.BaselineRead));
             report.WriteLine(Row("ours: ShardWriter/ShardReader, LocalFolderBlobStore, read verifies SHA-256", rows, mb, median.OurWrite, median.OurRead));
             report.WriteLine(Row("ours, read without SHA-256 check", rows, mb, median.OurWrite, median.OurReadNoCheck));
+            report.WriteLine(WriteRow("ours, writing to a store that discards the file (no publish copy)", rows, mb, median.OurWriteDiscard));
             report.WriteLine(
                 $"| ours / baseline throughput (wall) | {F(median.BaselineWrite.Wall / median.OurWrite.Wall)} | | {F(median.OurWrite.Cpu / median.BaselineWrite.Cpu)}x CPU "
                 + $"| {F(median.BaselineRead.Wall / median.OurRead.Wall)} (no check {F(median.BaselineRead.Wall / median.OurReadNoCheck.Wall)}) | "
@@ -79,6 +81,9 @@ public sealed class ParquetBenchmark : IBenchmark
         }
     }
 
+    private static string WriteRow(string name, int rows, double mb, Phase write) =>
+        $"| {name} | {rows / write.Wall:N0} | {mb / write.Wall:F0} | {write.Cpu:F2} | | | |";
+
     private static string Row(string name, int rows, double mb, Phase write, Phase read) =>
         $"| {name} | {rows / write.Wall:N0} | {mb / write.Wall:F0} | {write.Cpu:F2} | {rows / read.Wall:N0} | {mb / read.Wall:F0} | {read.Cpu:F2} |";
 
@@ -88,7 +93,7 @@ public sealed class ParquetBenchmark : IBenchmark
         SourceRows data, LocalFolderBlobStore store, ShardWriterOptions options, string baselineFile, int rowGroup, bool oursFirst, CancellationToken cancellationToken)
     {
         const string path = "bench/base.parquet";
-        Phase baselineWrite, ourWrite, baselineRead, ourRead, ourReadNoCheck;
+        Phase baselineWrite, ourWrite, ourWriteDiscard, baselineRead, ourRead, ourReadNoCheck;
         ShardFileInfo info;
         double publish;
         ReadSum baselineSum, ourSum, ourSumNoCheck;
@@ -96,6 +101,7 @@ public sealed class ParquetBenchmark : IBenchmark
         if (oursFirst)
         {
             ((info, publish), ourWrite) = await MeasureAsync(() => WriteOursAsync(data, store, path, options, rowGroup, cancellationToken));
+            (_, ourWriteDiscard) = await MeasureAsync(() => WriteOursAsync(data, new DiscardingBlobStore(), path, options, rowGroup, cancellationToken));
             (_, baselineWrite) = await MeasureAsync(() => Baseline.WriteAsync(data, baselineFile, rowGroup, cancellationToken));
             (ourSum, ourRead) = await MeasureAsync(() => ReadOursAsync(store, path, info.Sha256, cancellationToken));
             (ourSumNoCheck, ourReadNoCheck) = await MeasureAsync(() => ReadOursAsync(store, path, null, cancellationToken));
@@ -104,6 +110,7 @@ public sealed class ParquetBenchmark : IBenchmark
         else
         {
             (_, baselineWrite) = await MeasureAsync(() => Baseline.WriteAsync(data, baselineFile, rowGroup, cancellationToken));
+            (_, ourWriteDiscard) = await MeasureAsync(() => WriteOursAsync(data, new DiscardingBlobStore(), path, options, rowGroup, cancellationToken));
             ((info, publish), ourWrite) = await MeasureAsync(() => WriteOursAsync(data, store, path, options, rowGroup, cancellationToken));
             (baselineSum, baselineRead) = await MeasureAsync(() => Baseline.ReadAsync(baselineFile, cancellationToken));
             (ourSum, ourRead) = await MeasureAsync(() => ReadOursAsync(store, path, info.Sha256, cancellationToken));
@@ -116,7 +123,7 @@ public sealed class ParquetBenchmark : IBenchmark
             throw new InvalidOperationException($"Read-back differs from the data: expected {expected}, baseline {baselineSum}, ours {ourSum} / {ourSumNoCheck}.");
         }
 
-        return new Run(baselineWrite, ourWrite, publish, baselineRead, ourRead, ourReadNoCheck, info.Bytes, new FileInfo(baselineFile).Length);
+        return new Run(baselineWrite, ourWrite, ourWriteDiscard, publish, baselineRead, ourRead, ourReadNoCheck, info.Bytes, new FileInfo(baselineFile).Length);
     }
 
     private static async Task<(int Result, Phase Time)> MeasureAsync(Func<Task> phase) => await MeasureAsync(async () =>
@@ -166,7 +173,7 @@ public sealed class ParquetBenchmark : IBenchmark
     {
         var sum = default(ReadSum);
         await using var reader = await ShardReader<BaseShardBatch>.OpenAsync(store, path, sha256, cancellationToken);
-        await foreach (var batch in reader.ReadBatchesAsync(reuseBatch: true, cancellationToken))
+        await foreach (var batch in reader.ReadBatchesAsync(reuseBatch: true, cancellationToken: cancellationToken))
         {
             foreach (long id in batch.Ids) sum.Ids += id;
             foreach (var image in batch.Images) sum.ImageBytes += image?.Length ?? 0;
@@ -181,14 +188,14 @@ public sealed class ParquetBenchmark : IBenchmark
     private readonly record struct Phase(double Wall, double Cpu);
 
     private sealed record Run(
-        Phase BaselineWrite, Phase OurWrite, double OurPublish, Phase BaselineRead, Phase OurRead, Phase OurReadNoCheck, long FileBytes, long BaselineBytes)
+        Phase BaselineWrite, Phase OurWrite, Phase OurWriteDiscard, double OurPublish, Phase BaselineRead, Phase OurRead, Phase OurReadNoCheck, long FileBytes, long BaselineBytes)
     {
         public static Run Median(IReadOnlyList<Run> runs) => new(
-            M(runs, r => r.BaselineWrite), M(runs, r => r.OurWrite), M(runs, r => new Phase(r.OurPublish, 0)).Wall, M(runs, r => r.BaselineRead),
+            M(runs, r => r.BaselineWrite), M(runs, r => r.OurWrite), M(runs, r => r.OurWriteDiscard), M(runs, r => new Phase(r.OurPublish, 0)).Wall, M(runs, r => r.BaselineRead),
             M(runs, r => r.OurRead), M(runs, r => r.OurReadNoCheck), runs[0].FileBytes, runs[0].BaselineBytes);
 
         public override string ToString() => FormattableString.Invariant(
-            $"write baseline {BaselineWrite.Wall:F2} s (cpu {BaselineWrite.Cpu:F2}), ours {OurWrite.Wall:F2} s (cpu {OurWrite.Cpu:F2}, publish {OurPublish:F2} s); read baseline {BaselineRead.Wall:F2} s (cpu {BaselineRead.Cpu:F2}), ours {OurRead.Wall:F2} s (cpu {OurRead.Cpu:F2}), ours no check {OurReadNoCheck.Wall:F2} s (cpu {OurReadNoCheck.Cpu:F2})");
+            $"write baseline {BaselineWrite.Wall:F2} s (cpu {BaselineWrite.Cpu:F2}), ours {OurWrite.Wall:F2} s (cpu {OurWrite.Cpu:F2}, publish {OurPublish:F2} s), ours discarding {OurWriteDiscard.Wall:F2} s (cpu {OurWriteDiscard.Cpu:F2}); read baseline {BaselineRead.Wall:F2} s (cpu {BaselineRead.Cpu:F2}), ours {OurRead.Wall:F2} s (cpu {OurRead.Cpu:F2}), ours no check {OurReadNoCheck.Wall:F2} s (cpu {OurReadNoCheck.Cpu:F2})");
 
         /// <summary>Median of wall and of CPU time, taken separately.</summary>
         private static Phase M(IReadOnlyList<Run> runs, Func<Run, Phase> f)
@@ -197,6 +204,25 @@ public sealed class ParquetBenchmark : IBenchmark
             var cpus = runs.Select(r => f(r).Cpu).Order().ToArray();
             return new Phase(walls[walls.Length / 2], cpus[cpus.Length / 2]);
         }
+    }
+
+    /// <summary>A store whose writes only drain the stream: isolates the shard writer's own cost from publishing.</summary>
+    private sealed class DiscardingBlobStore : IBlobStore
+    {
+        public string Location => "discarding store";
+
+        public Task<BlobProperties?> GetPropertiesAsync(string path, CancellationToken cancellationToken = default) => Task.FromResult<BlobProperties?>(null);
+
+        public Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken = default) => throw new BlobNotFoundException(Location, path);
+
+        public Task<BlobContent?> ReadAsync(string path, CancellationToken cancellationToken = default) => Task.FromResult<BlobContent?>(null);
+
+        public Task<BlobProperties> WriteAsync(string path, Stream content, BlobCondition condition, CancellationToken cancellationToken = default)
+            => Task.FromResult(new BlobProperties(path, content.Length - content.Position, "\"discarded\"", DateTimeOffset.UnixEpoch));
+
+        public IAsyncEnumerable<BlobProperties> ListAsync(string prefix, CancellationToken cancellationToken = default) => AsyncEnumerable.Empty<BlobProperties>();
+
+        public Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default) => Task.FromResult(false);
     }
 
     /// <summary>What a read saw, to prove both paths read the same data.</summary>

@@ -25,9 +25,18 @@ internal sealed class ColumnReadContext : IDisposable
     /// <summary>The column being read, for error messages.</summary>
     public string? CurrentColumn { get; private set; }
 
+    /// <summary>Top-level columns to read; null for all. Columns left out are filled with defaults (0, false, null, empty lists).</summary>
+    public IReadOnlySet<string>? Columns { get; set; }
+
     public async ValueTask ReadAsync<T>(DataField expected, ColumnBuffer<T> destination, int rows)
         where T : struct
     {
+        if (Skip(expected))
+        {
+            destination.Resize(rows).Span.Clear();
+            return;
+        }
+
         var field = Resolve(expected);
         RequireValueCount(field, rows);
         await Group.ReadRawAsync(field, destination.Resize(rows), null, null, CancellationToken).ConfigureAwait(false);
@@ -36,6 +45,12 @@ internal sealed class ColumnReadContext : IDisposable
     public async ValueTask ReadNullableAsync<T>(DataField expected, ColumnBuffer<T?> destination, int rows)
         where T : struct
     {
+        if (Skip(expected))
+        {
+            destination.Resize(rows).Span.Clear();
+            return;
+        }
+
         var field = Resolve(expected);
         RequireValueCount(field, rows);
         EnsureLevels(rows);
@@ -54,6 +69,13 @@ internal sealed class ColumnReadContext : IDisposable
     public async ValueTask ReadListAsync<T>(DataField expected, ListColumn<T> destination, int rows)
         where T : struct
     {
+        if (Skip(expected))
+        {
+            destination.Clear();
+            destination.RawOffsets.Resize(rows + 1).Span.Clear();
+            return;
+        }
+
         var field = Resolve(expected);
         int levels = ValueCount(field);
         EnsureLevels(levels);
@@ -66,6 +88,13 @@ internal sealed class ColumnReadContext : IDisposable
     public async ValueTask ReadNestedListAsync<T>(DataField expected, NestedListColumn<T> destination, int rows)
         where T : struct
     {
+        if (Skip(expected))
+        {
+            destination.Clear();
+            destination.RawRowOffsets.Resize(rows + 1).Span.Clear();
+            return;
+        }
+
         var field = Resolve(expected);
         int levels = ValueCount(field);
         EnsureLevels(levels);
@@ -74,6 +103,13 @@ internal sealed class ColumnReadContext : IDisposable
         int values = DecodeNestedList(field, levels, destination.RawListOffsets, destination.RawRowOffsets, rows);
         destination.RawValues.Resize(values);
     }
+
+    /// <summary>Whether the top-level column <paramref name="column"/> is read (not left at defaults).</summary>
+    public bool IsRead(string column) => Columns is null || column == "id" || Columns.Contains(column);
+
+    // The id column is always read: a batch without ids cannot be aligned with anything.
+    private bool Skip(DataField expected)
+        => Columns is not null && expected.Path.FirstPart is { } column && column != "id" && !Columns.Contains(column);
 
     private DataField Resolve(DataField expected)
     {

@@ -138,6 +138,7 @@ public sealed class FeaturesShardBatch : ShardBatch
         await r.ReadListAsync(EmbeddingElement, _embeddings, rows).ConfigureAwait(false);
         await r.ReadListAsync(RegionElement, _regions, rows).ConfigureAwait(false);
         await r.ReadAsync(RegionCountField, _regionCounts, rows).ConfigureAwait(false);
+        if (!r.IsRead("embedding") || !r.IsRead("region_embeddings") || !r.IsRead("region_count")) return;
         if (Dimension == 0 && rows > 0) Dimension = _embeddings.LengthOf(0);
         for (int row = 0; row < rows; row++)
         {

@@ -19,10 +19,13 @@ public sealed class ShardReader<TBatch> : IAsyncDisposable
     private readonly ColumnReadContext _columns;
     private readonly ShardKind _kind;
 
-    private ShardReader(ShardFileOpener file, ShardKind kind, IReadOnlyDictionary<DataField, DataField> fields)
+    private readonly string[] _columnNames;
+
+    private ShardReader(ShardFileOpener file, ShardSchema schema, IReadOnlyDictionary<DataField, DataField> fields)
     {
         _file = file;
-        _kind = kind;
+        _kind = schema.Kind;
+        _columnNames = schema.Parquet.Fields.Select(f => f.Name).ToArray();
         _columns = new ColumnReadContext(fields);
     }
 
@@ -63,7 +66,7 @@ public sealed class ShardReader<TBatch> : IAsyncDisposable
 
             var fields = new Dictionary<DataField, DataField>(ReferenceEqualityComparer.Instance);
             foreach (var expected in schema.Fields) fields[expected] = file.Resolve(expected, schema.Kind);
-            return new ShardReader<TBatch>(file, schema.Kind, fields);
+            return new ShardReader<TBatch>(file, schema, fields);
         }
         catch
         {
@@ -72,26 +75,55 @@ public sealed class ShardReader<TBatch> : IAsyncDisposable
         }
     }
 
+    /// <summary>The file's top-level column names, in schema order (what <c>columns</c> arguments may name).</summary>
+    public IReadOnlyList<string> ColumnNames => _columnNames;
+
     /// <summary>Yields one batch per row group, in file order.</summary>
     /// <param name="reuseBatch">When true, every batch yielded is the same instance refilled: no allocation per row group,
     /// but a batch is only valid until the next one is requested.</param>
-    public async IAsyncEnumerable<TBatch> ReadBatchesAsync(bool reuseBatch = false, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <param name="columns">Top-level columns to read (e.g. only <c>captions</c> of a base shard, skipping the image
+    /// bytes); null for all. <c>id</c> is always read; the others hold defaults (0, false, null, empty lists).</param>
+    public async IAsyncEnumerable<TBatch> ReadBatchesAsync(
+        bool reuseBatch = false, IReadOnlyCollection<string>? columns = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        var selected = Select(columns);
         TBatch? reused = null;
         for (int i = 0; i < RowGroupCount; i++)
         {
             var batch = reuseBatch ? reused ??= new TBatch() : new TBatch();
-            await ReadRowGroupAsync(i, batch, cancellationToken).ConfigureAwait(false);
+            await ReadRowGroupCoreAsync(i, batch, selected, cancellationToken).ConfigureAwait(false);
             yield return batch;
         }
     }
 
     /// <summary>Reads row group <paramref name="index"/> into <paramref name="into"/> (cleared first) or a new batch.</summary>
-    public async ValueTask<TBatch> ReadRowGroupAsync(int index, TBatch? into = null, CancellationToken cancellationToken = default)
+    /// <param name="columns">As for <see cref="ReadBatchesAsync"/>.</param>
+    public ValueTask<TBatch> ReadRowGroupAsync(int index, TBatch? into = null, IReadOnlyCollection<string>? columns = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, RowGroupCount);
-        var batch = into ?? new TBatch();
+        return ReadRowGroupCoreAsync(index, into ?? new TBatch(), Select(columns), cancellationToken);
+    }
+
+    private IReadOnlySet<string>? Select(IReadOnlyCollection<string>? columns)
+    {
+        if (columns is null) return null;
+        var selected = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var column in columns)
+        {
+            if (!_columnNames.Contains(column))
+            {
+                throw new ArgumentException($"A {_kind.ToName()} shard has no column '{column}'; its columns are {string.Join(", ", _columnNames)}.", nameof(columns));
+            }
+
+            selected.Add(column);
+        }
+
+        return selected;
+    }
+
+    private async ValueTask<TBatch> ReadRowGroupCoreAsync(int index, TBatch batch, IReadOnlySet<string>? columns, CancellationToken cancellationToken)
+    {
         batch.Clear();
         batch.Configure(_file.Metadata);
         var group = _file.Parquet.OpenRowGroupReader(index);
@@ -101,6 +133,7 @@ public sealed class ShardReader<TBatch> : IAsyncDisposable
         }
 
         _columns.Group = group;
+        _columns.Columns = columns;
         _columns.CancellationToken = cancellationToken;
         try
         {

@@ -99,6 +99,35 @@ public sealed class ShardWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task ReadBatchesAsync_SomeColumns_ReadsThoseAndIdsAndLeavesTheRestEmpty()
+    {
+        var written = ShardTestData.Base(90);
+        var info = await WriteAsync("s/base.parquet", new ShardWriterOptions { RowGroupMaxRows = 40, TempDirectory = _staging }, written);
+        await using var reader = await ShardReader<BaseShardBatch>.OpenAsync(_store, info.Path);
+
+        int row = 0;
+        await foreach (var batch in reader.ReadBatchesAsync(reuseBatch: true, columns: ["captions", "truth_known"]))
+        {
+            for (int r = 0; r < batch.Count; r++, row++)
+            {
+                Assert.Equal(written.Ids[row], batch.Ids[r]);
+                Assert.Equal(written.Captions[row].ToArray().Select(c => c.ToString()), batch.Captions[r].ToArray().Select(c => c.ToString()));
+                Assert.Equal(written.TruthKnown[row], batch.TruthKnown[r]);
+                Assert.Null(batch.Images[r]);
+                Assert.Equal(0, batch.Widths[r]);
+                Assert.Equal(0, batch.TruthLabels.LengthOf(r));
+            }
+        }
+
+        Assert.Equal(90, row);
+        var e = await Assert.ThrowsAsync<ArgumentException>(async () =>
+        {
+            await foreach (var _ in reader.ReadBatchesAsync(columns: ["caption"])) Assert.Fail("A misspelt column must fail before any batch.");
+        });
+        Assert.Contains("no column 'caption'", e.Message);
+    }
+
+    [Fact]
     public async Task CompleteAsync_ExistingPathWithoutCondition_ReplacesTheUnpublishedFile()
     {
         var options = new ShardWriterOptions { TempDirectory = _staging };
