@@ -54,6 +54,7 @@ public static class RamHostingExtensions
             .ValidateDataAnnotations();
         services.TryAddSingleton<StageRegistry>();
         services.TryAddSingleton<ShardInputResolver>();
+        services.TryAddSingleton<SiloRoles>();
         services.TryAddSingleton<ShardExecutor>();
         services.AddHostedService(sp => sp.GetRequiredService<ShardExecutor>());
         services.AddRamStages();
@@ -65,7 +66,7 @@ public static class RamHostingExtensions
         services.AddSingleton<IReminderTable>(sp => new BlobReminderTable(sp.GetRequiredService<IBlobStore>(), serviceId));
         services.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
 
-        builder.UseSiloMetadata(new Dictionary<string, string> { ["role"] = silo.Role });
+        builder.UseSiloMetadata(new Dictionary<string, string> { [SiloRoles.MetadataKey] = silo.Role });
         if (silo.Role != "gpu")
         {
             // GPU workers exist only on gpu silos, so Orleans places them nowhere else.

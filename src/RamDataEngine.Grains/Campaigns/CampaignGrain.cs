@@ -34,6 +34,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
     private readonly CampaignOptions _options;
     private readonly TimeProvider _time;
     private readonly IClusterMembershipService _membership;
+    private readonly SiloRoles _roles;
     private readonly ILogger<CampaignGrain> _logger;
 
     private ShardBook _book = ShardBook.Empty;
@@ -48,7 +49,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
     public CampaignGrain(
         [PersistentState("campaign", "ram")] IPersistentState<CampaignState> state,
         DatasetCatalog catalog, StageRegistry stages, IOptions<CampaignOptions> options, TimeProvider time,
-        IClusterMembershipService membership, ILogger<CampaignGrain> logger)
+        IClusterMembershipService membership, SiloRoles roles, ILogger<CampaignGrain> logger)
     {
         _state = state;
         _catalog = catalog;
@@ -57,6 +58,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         _options = options.Value;
         _time = time;
         _membership = membership;
+        _roles = roles;
         _logger = logger;
     }
 
@@ -211,17 +213,46 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         var spec = State.Spec!;
         var now = _time.GetUtcNow();
         var stageName = spec.Stages[State.StageIndex];
-        var device = _stages.Get(stageName).Device;
+        var device = DeviceFor(_stages.Get(stageName).Device, stageName);
+        if (device is null) return;
         var sends = new List<Task>();
         while (_inFlight.Count < spec.MaxInFlight && NextShard(now) is int shard)
         {
             int attempt = _book.NextAttempt(shard);
             var task = new ShardTask(Id, State.StageIndex, stageName, shard, attempt, InputOf(shard), spec.Config);
             _inFlight[shard] = new InFlight(attempt, now);
-            sends.Add(SendAsync(task, device, cancellationToken));
+            sends.Add(SendAsync(task, device.Value, cancellationToken));
         }
 
         await Task.WhenAll(sends);
+    }
+
+    /// <summary>
+    /// Where a stage's shards go now: GPU stages to gpu silos when there are any; otherwise to CPU silos with a
+    /// warning (embedded default), or nowhere yet, with the reason in the status (a cluster that requires GPUs).
+    /// </summary>
+    private StageDevice? DeviceFor(StageDevice device, string stage)
+    {
+        if (device != StageDevice.Gpu || _roles.AnyActive(SiloRoles.Gpu))
+        {
+            if (State.Message?.StartsWith("Waiting", StringComparison.Ordinal) == true) State.Message = null;
+            return device;
+        }
+
+        if (_options.RequireGpuSilos)
+        {
+            State.Message = $"Waiting for a gpu silo to run stage '{stage}': the cluster has none active.";
+            LogWaitingForGpu(Id, stage);
+            return null;
+        }
+
+        if (!_gpuFallbackWarned)
+        {
+            _gpuFallbackWarned = true;
+            LogGpuFallback(Id, stage);
+        }
+
+        return StageDevice.Cpu;
     }
 
     private async Task SendAsync(ShardTask task, StageDevice device, CancellationToken cancellationToken)
@@ -237,29 +268,6 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
             {
                 _inFlight[task.ShardId] = flight with { Silo = SiloAddress.FromParsableString(silo) };
             }
-
-            if (State.Message?.StartsWith("Waiting", StringComparison.Ordinal) == true) State.Message = null;
-        }
-        catch (Exception e) when (device == StageDevice.Gpu && !cancellationToken.IsCancellationRequested)
-        {
-            if (_options.RequireGpuSilos)
-            {
-                // No gpu silo can take it: put the shard back without charging an attempt, and say so in the status.
-                State.Message = $"Waiting for a gpu silo to run stage '{task.Stage}': {e.Message}";
-                _inFlight.Remove(task.ShardId);
-                _book.Requeue(task.ShardId);
-                LogWaitingForGpu(Id, task.Stage);
-                return;
-            }
-
-            if (!_gpuFallbackWarned)
-            {
-                _gpuFallbackWarned = true;
-                LogGpuFallback(Id, task.Stage, e.Message);
-            }
-
-            string silo = await GrainFactory.GetGrain<ICpuShardWorkerGrain>(slot).EnqueueAsync(task, cancellationToken);
-            if (_inFlight.TryGetValue(task.ShardId, out var flight)) _inFlight[task.ShardId] = flight with { Silo = SiloAddress.FromParsableString(silo) };
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -537,8 +545,8 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId} lost shard {ShardId} on silo {Silo}; dispatching it again")]
     private partial void LogLost(string campaignId, int shardId, string silo);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: no gpu silo in the cluster, so GPU stage {Stage} runs on CPU silos ({Error})")]
-    private partial void LogGpuFallback(string campaignId, string stage, string error);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: no gpu silo in the cluster, so GPU stage {Stage} runs on CPU silos")]
+    private partial void LogGpuFallback(string campaignId, string stage);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: stage {Stage} waits for a gpu silo")]
     private partial void LogWaitingForGpu(string campaignId, string stage);
