@@ -1,0 +1,330 @@
+using System.Buffers;
+using System.Collections.Frozen;
+using System.Runtime.CompilerServices;
+
+namespace RamDataEngine.Tagging;
+
+/// <summary>
+/// Turns captions into tag ids of one vocabulary: tokenizes (punctuation, case, hyphens, apostrophes, pre-tokenized text),
+/// matches the longest vocabulary phrase at each word (plural and verb forms included, synonyms to their tag), drops
+/// negated tags ("a man without a shirt"), and writes each tag once with the caption span it came from.
+/// Built once per vocabulary; thread-safe; <see cref="Parse(ReadOnlySpan{char}, Span{ParsedTag})"/> allocates nothing.
+/// </summary>
+public sealed class CaptionParser
+{
+    /// <summary>A destination size that holds the tags of any ordinary caption.</summary>
+    public const int RecommendedBufferSize = 128;
+
+    private const int StackTokens = 256;
+    private const int UnknownWord = -1;
+    private const int BreakToken = -2;
+    private const int NegationToken = -3;
+
+    private readonly ParserTables tables;
+    private readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> formLookup;
+    private readonly WordInfo[] words;
+    private readonly TrieNode[] nodes;
+    private readonly int[] rootChild;
+    private readonly int[] nodeTags;
+    private readonly Dictionary<long, int> edges;
+    private readonly int maxCaptionLength;
+    private readonly int minWordsForLanguageCheck;
+    private readonly double minEnglishWordShare;
+    private readonly int maxNegationScope;
+
+    public CaptionParser(TagVocabulary vocabulary, CaptionParserOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        options ??= new CaptionParserOptions();
+        options.Validate();
+        Vocabulary = vocabulary;
+        Options = options;
+        tables = ParserTables.Build(vocabulary);
+        formLookup = tables.FormIndex.GetAlternateLookup<ReadOnlySpan<char>>();
+        words = tables.Words;
+        nodes = tables.Nodes;
+        rootChild = tables.RootChild;
+        nodeTags = tables.NodeTags;
+        edges = tables.Edges;
+        maxCaptionLength = options.MaxCaptionLength;
+        minWordsForLanguageCheck = options.MinWordsForLanguageCheck;
+        minEnglishWordShare = options.MinEnglishWordShare;
+        maxNegationScope = options.MaxNegationScope;
+    }
+
+    public TagVocabulary Vocabulary { get; }
+
+    public CaptionParserOptions Options { get; }
+
+    /// <summary>Problems found while building (phrases that can never match, tags that read the same).</summary>
+    public IReadOnlyList<string> BuildWarnings => tables.Warnings;
+
+    /// <summary>Parses a caption and returns its tags (allocates; use the span overload on hot paths).</summary>
+    public IReadOnlyList<ParsedTag> Parse(string? caption) => Parse(caption, out _);
+
+    /// <summary>Parses a caption and returns its tags and flags (allocates; use the span overload on hot paths).</summary>
+    public IReadOnlyList<ParsedTag> Parse(string? caption, out CaptionParseFlags flags)
+    {
+        if (string.IsNullOrEmpty(caption))
+        {
+            flags = CaptionParseFlags.None;
+            return [];
+        }
+
+        var buffer = ArrayPool<ParsedTag>.Shared.Rent(Math.Min(caption.Length + 1, 4096));
+        try
+        {
+            var result = Parse(caption, buffer);
+            flags = result.Flags;
+            return buffer.AsSpan(0, result.Count).ToArray();
+        }
+        finally
+        {
+            ArrayPool<ParsedTag>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Parses a caption into <paramref name="destination"/>; returns how many tags were written and flags.</summary>
+    /// <remarks>Never throws for any text: garbage, emoji-only or non-English captions give no tags.</remarks>
+    [SkipLocalsInit]
+    public CaptionParseResult Parse(ReadOnlySpan<char> caption, Span<ParsedTag> destination)
+    {
+        var flags = CaptionParseFlags.None;
+        if (caption.Length > maxCaptionLength)
+        {
+            caption = caption[..CutPoint(caption, maxCaptionLength)];
+            flags |= CaptionParseFlags.Truncated;
+        }
+
+        if (caption.IsEmpty) return new CaptionParseResult(0, flags);
+        int capacity = caption.Length + 1;
+        Token[]? rented = null;
+        Span<Token> tokens = capacity <= StackTokens
+            ? stackalloc Token[StackTokens]
+            : (rented = ArrayPool<Token>.Shared.Rent(capacity));
+        try
+        {
+            int count = Tokenize(caption, tokens, out int wordCount, out int knownCount);
+            if (wordCount >= minWordsForLanguageCheck && knownCount < wordCount * minEnglishWordShare)
+            {
+                return new CaptionParseResult(0, flags | CaptionParseFlags.NotEnglish);
+            }
+
+            return Match(tokens[..count], destination, flags);
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<Token>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>The lexicon word forms the parser knows (for diagnostics and tests).</summary>
+    internal ParserTables Tables => tables;
+
+    private static int CutPoint(ReadOnlySpan<char> caption, int limit)
+    {
+        int cut = limit;
+        if (TokenScanner.IsWordChar(caption[cut]) && TokenScanner.IsWordChar(caption[cut - 1]))
+        {
+            // Do not parse half a word: back off to the start of the word the limit falls in.
+            int back = cut;
+            while (back > 0 && TokenScanner.IsWordChar(caption[back - 1])) back--;
+            if (back > 0) cut = back;
+        }
+
+        if (char.IsHighSurrogate(caption[cut - 1])) cut--;
+        return cut;
+    }
+
+    [SkipLocalsInit]
+    private int Tokenize(ReadOnlySpan<char> caption, Span<Token> tokens, out int wordCount, out int knownCount)
+    {
+        Span<char> lower = stackalloc char[ParserTables.MaxWordLength];
+        var scanner = new TokenScanner(caption);
+        int count = 0;
+        wordCount = knownCount = 0;
+        while (scanner.MoveNext(out var kind, out var start, out var length))
+        {
+            int info;
+            if (kind == RawTokenKind.Word)
+            {
+                info = Lookup(caption.Slice(start, length), lower, out bool digits);
+                if (!digits)
+                {
+                    wordCount++;
+                    if (info >= 0) knownCount++;
+                }
+            }
+            else if (kind == RawTokenKind.Break)
+            {
+                if (count == 0 || tokens[count - 1].Info == BreakToken) continue;
+                info = BreakToken;
+            }
+            else
+            {
+                info = NegationToken;
+                wordCount++;
+                knownCount++;
+            }
+
+            tokens[count++] = new Token(start, length, info);
+        }
+
+        return count;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Lookup(ReadOnlySpan<char> word, Span<char> lower, out bool digits)
+    {
+        digits = true;
+        if (word.Length > lower.Length)
+        {
+            digits = false;
+            return UnknownWord;
+        }
+
+        for (int i = 0; i < word.Length; i++)
+        {
+            char c = word[i];
+            if ((uint)(c - 'A') <= 'Z' - 'A') c = (char)(c | 0x20);
+            else if (c >= 128) c = char.ToLowerInvariant(c);
+            if ((uint)(c - '0') > 9) digits = false;
+            lower[i] = c;
+        }
+
+        return formLookup.TryGetValue(lower[..word.Length], out int index) ? index : UnknownWord;
+    }
+
+    private CaptionParseResult Match(ReadOnlySpan<Token> tokens, Span<ParsedTag> destination, CaptionParseFlags flags)
+    {
+        int written = 0;
+        bool negated = false, headSeen = false;
+        int scope = 0;
+        int i = 0;
+        while (i < tokens.Length)
+        {
+            var token = tokens[i];
+            if (token.Info == BreakToken)
+            {
+                negated = false;
+                i++;
+                continue;
+            }
+
+            if (token.Info == NegationToken || (token.Info >= 0 && (words[token.Info].Flags & WordFlags.Negation) != 0 && IsNegationCue(tokens, i)))
+            {
+                negated = true;
+                headSeen = false;
+                scope = 0;
+                i++;
+                continue;
+            }
+
+            int length = LongestMatch(tokens, i, out int node);
+            if (negated)
+            {
+                var wordFlags = token.Info >= 0 ? words[token.Info].Flags : WordFlags.None;
+                bool head = length > 0 && IsHead(node, length, wordFlags);
+                if (++scope > maxNegationScope
+                    || (wordFlags & WordFlags.ScopeBreak) != 0
+                    || (headSeen && !head && (wordFlags & WordFlags.Or) == 0))
+                {
+                    negated = false;
+                }
+                else
+                {
+                    if (head) headSeen = true;
+                    if ((wordFlags & WordFlags.Or) != 0) headSeen = false;
+                }
+            }
+
+            if (length == 0)
+            {
+                i++;
+                continue;
+            }
+
+            if (!negated)
+            {
+                ref readonly var n = ref nodes[node];
+                int start = token.Start;
+                int end = tokens[i + length - 1].Start + tokens[i + length - 1].Length;
+                for (int k = 0; k < n.TagCount; k++)
+                {
+                    int tagId = nodeTags[n.TagStart + k];
+                    if (Contains(destination[..written], tagId)) continue;
+                    if (written == destination.Length)
+                    {
+                        flags |= CaptionParseFlags.DestinationFull;
+                        break;
+                    }
+
+                    destination[written++] = new ParsedTag(tagId, start, end - start);
+                }
+            }
+
+            i += length;
+        }
+
+        return new CaptionParseResult(written, flags);
+    }
+
+    /// <summary>"no" is not a negation in "a no parking sign" (after a determiner) nor in "no one".</summary>
+    private bool IsNegationCue(ReadOnlySpan<Token> tokens, int i)
+    {
+        if ((words[tokens[i].Info].Flags & WordFlags.No) == 0) return true;
+        if (i > 0 && tokens[i - 1].Info >= 0 && (words[tokens[i - 1].Info].Flags & WordFlags.Determiner) != 0) return false;
+        if (i + 1 < tokens.Length && tokens[i + 1].Info >= 0 && (words[tokens[i + 1].Info].Flags & WordFlags.One) != 0) return false;
+        return true;
+    }
+
+    private bool IsHead(int node, int length, WordFlags firstWordFlags)
+    {
+        ref readonly var n = ref nodes[node];
+        if (n.Blocked || !n.HeadCapable) return false;
+        return length > 1 || (firstWordFlags & (WordFlags.Modifier | WordFlags.VerbForm)) == 0;
+    }
+
+    private static bool Contains(ReadOnlySpan<ParsedTag> tags, int tagId)
+    {
+        foreach (ref readonly var t in tags)
+        {
+            if (t.TagId == tagId) return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Length in tokens of the longest phrase starting at token <paramref name="i"/> (0 if none), trying each
+    /// token as written first and then as its lemma, so an exact form wins a tie ("shorts" over "short").</summary>
+    private int LongestMatch(ReadOnlySpan<Token> tokens, int i, out int bestNode)
+    {
+        bestNode = -1;
+        int info = tokens[i].Info;
+        if (info < 0) return 0;
+        int best = 0;
+        ref readonly var word = ref words[info];
+        if (word.Surface >= 0 && rootChild[word.Surface] is var a and >= 0) Extend(tokens, i, a, 1, ref best, ref bestNode);
+        if (word.Lemma >= 0 && word.Lemma != word.Surface && rootChild[word.Lemma] is var b and >= 0) Extend(tokens, i, b, 1, ref best, ref bestNode);
+        return best;
+    }
+
+    private void Extend(ReadOnlySpan<Token> tokens, int last, int node, int depth, ref int best, ref int bestNode)
+    {
+        ref readonly var n = ref nodes[node];
+        if (n.IsTerminal && depth > best)
+        {
+            best = depth;
+            bestNode = node;
+        }
+
+        if (!n.HasChildren || last + 1 >= tokens.Length) return;
+        int info = tokens[last + 1].Info;
+        if (info < 0) return;
+        ref readonly var word = ref words[info];
+        if (word.Surface >= 0 && edges.TryGetValue(ParserTables.EdgeKey(node, word.Surface), out int a)) Extend(tokens, last + 1, a, depth + 1, ref best, ref bestNode);
+        if (word.Lemma >= 0 && word.Lemma != word.Surface && edges.TryGetValue(ParserTables.EdgeKey(node, word.Lemma), out int b)) Extend(tokens, last + 1, b, depth + 1, ref best, ref bestNode);
+    }
+
+    private readonly record struct Token(int Start, int Length, int Info);
+}
