@@ -32,6 +32,9 @@ internal struct TrieNode
 {
     public int TagStart;
     public int TagCount;
+
+    /// <summary>Bit (word id mod 64) set for each child edge: most edge lookups are skipped without probing.</summary>
+    public ulong ChildMask;
     public bool HasChildren;
     public bool Blocked;
     public bool HeadCapable;
@@ -50,6 +53,10 @@ internal sealed class ParserTables
 
     public required FrozenDictionary<string, int> FormIndex { get; init; }
 
+    public required WordTable Forms { get; init; }
+
+    public required EdgeTable EdgeTable { get; init; }
+
     public required WordInfo[] Words { get; init; }
 
     public required string[] Lexicon { get; init; }
@@ -64,7 +71,7 @@ internal sealed class ParserTables
 
     public required IReadOnlyList<string> Warnings { get; init; }
 
-    public static long EdgeKey(int node, int word) => ((long)node << 32) | (uint)word;
+    public static long EdgeKey(int node, int word) => EdgeTable.Key(node, word);
 
     public static ParserTables Build(TagVocabulary vocabulary)
     {
@@ -77,16 +84,17 @@ internal sealed class ParserTables
         {
             var ids = new List<int>();
             var scanner = new TokenScanner(phrase);
-            while (scanner.MoveNext(out var kind, out var start, out var length))
+            Span<char> lower = stackalloc char[MaxWordLength];
+            while (scanner.MoveNext(lower, out var kind, out var start, out var length, out _, out _))
             {
                 if (kind != RawTokenKind.Word) continue;
-                var word = phrase.AsSpan(start, length).ToString().ToLowerInvariant();
-                if (word.Length > MaxWordLength)
+                if (length > MaxWordLength)
                 {
-                    warnings.Add($"{what} '{phrase}': the word '{word}' is longer than {MaxWordLength} characters and can never match.");
+                    warnings.Add($"{what} '{phrase}': the word '{phrase.Substring(start, length)}' is longer than {MaxWordLength} characters and can never match.");
                     return [];
                 }
 
+                var word = lower[..length].ToString();
                 if (!lexiconIds.TryGetValue(word, out var id))
                 {
                     id = lexicon.Count;
@@ -206,7 +214,9 @@ internal sealed class ParserTables
 
             for (int i = 1; i < words.Length; i++)
             {
-                CollectionsMarshal.AsSpan(nodes)[node].HasChildren = true;
+                ref var parent = ref CollectionsMarshal.AsSpan(nodes)[node];
+                parent.HasChildren = true;
+                parent.ChildMask |= 1UL << (words[i] & 63);
                 var key = EdgeKey(node, words[i]);
                 if (!edges.TryGetValue(key, out var child))
                 {
@@ -285,6 +295,8 @@ internal sealed class ParserTables
         return new ParserTables
         {
             FormIndex = formIndex.ToFrozenDictionary(StringComparer.Ordinal),
+            Forms = new WordTable(formIndex.ToArray()),
+            EdgeTable = new EdgeTable(edges),
             Words = infos.ToArray(),
             Lexicon = lexicon.ToArray(),
             RootChild = rootChild,
