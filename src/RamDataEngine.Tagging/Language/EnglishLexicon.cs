@@ -11,6 +11,7 @@ internal sealed class EnglishLexicon
         FrozenSet<string> function,
         FrozenSet<string> negation,
         FrozenSet<string> scopeBreak,
+        FrozenSet<string> preposition,
         FrozenSet<string> modifier,
         FrozenSet<string> verbs,
         FrozenDictionary<string, IrregularForm> irregular,
@@ -19,6 +20,7 @@ internal sealed class EnglishLexicon
         Function = function;
         Negation = negation;
         ScopeBreak = scopeBreak;
+        Preposition = preposition;
         Modifier = modifier;
         Verbs = verbs;
         Irregular = irregular;
@@ -35,6 +37,9 @@ internal sealed class EnglishLexicon
 
     /// <summary>Words that close a negation scope.</summary>
     public FrozenSet<string> ScopeBreak { get; }
+
+    /// <summary>Prepositions: they close a negation scope that already holds a verb or a noun.</summary>
+    public FrozenSet<string> Preposition { get; }
 
     /// <summary>Adjectives: a tag matched on one does not end a negation scope.</summary>
     public FrozenSet<string> Modifier { get; }
@@ -86,7 +91,7 @@ internal sealed class EnglishLexicon
             irregular[parts[0]] = new IrregularForm(parts[1], parts.Length == 3);
         }
 
-        return new EnglishLexicon(Set("function"), Set("negation"), Set("scope-break"), Set("modifier"), Set("verb"),
+        return new EnglishLexicon(Set("function"), Set("negation"), Set("scope-break"), Set("preposition"), Set("modifier"), Set("verb"),
             irregular.ToFrozenDictionary(StringComparer.Ordinal), Set("ing-noun"));
     }
 }

@@ -187,7 +187,7 @@ public sealed class CaptionParser
     private CaptionParseResult Match(ReadOnlySpan<Token> tokens, Span<ParsedTag> destination, CaptionParseFlags flags)
     {
         int written = 0;
-        bool negated = false, headSeen = false;
+        bool negated = false, headSeen = false, verbSeen = false;
         int scope = 0;
         int i = 0;
         while (i < tokens.Length)
@@ -203,7 +203,7 @@ public sealed class CaptionParser
             if (token.Info == NegationToken || (token.Info >= 0 && (words[token.Info].Flags & WordFlags.Negation) != 0 && IsNegationCue(tokens, i)))
             {
                 negated = true;
-                headSeen = false;
+                headSeen = verbSeen = false;
                 scope = 0;
                 i++;
                 continue;
@@ -212,18 +212,26 @@ public sealed class CaptionParser
             int length = LongestMatch(tokens, i, out int node);
             if (negated)
             {
+                // The scope runs over modifiers and verbs up to the noun they lead to ("not wearing a red hat"),
+                // then on only through "or" and noun compounds; clause words, and prepositions once something
+                // was negated, end it.
                 var wordFlags = token.Info >= 0 ? words[token.Info].Flags : WordFlags.None;
                 bool head = length > 0 && IsHead(node, length, wordFlags);
                 if (++scope > maxNegationScope
                     || (wordFlags & WordFlags.ScopeBreak) != 0
+                    || ((wordFlags & WordFlags.Preposition) != 0 && (headSeen || verbSeen))
                     || (headSeen && !head && (wordFlags & WordFlags.Or) == 0))
                 {
                     negated = false;
                 }
-                else
+                else if ((wordFlags & WordFlags.Or) != 0)
+                {
+                    headSeen = false;
+                }
+                else if (length > 0)
                 {
                     if (head) headSeen = true;
-                    if ((wordFlags & WordFlags.Or) != 0) headSeen = false;
+                    else verbSeen |= (wordFlags & WordFlags.VerbForm) != 0 || !nodes[node].HeadCapable;
                 }
             }
 

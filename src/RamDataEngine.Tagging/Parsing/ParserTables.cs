@@ -16,6 +16,7 @@ internal enum WordFlags : ushort
     No = 64,
     Or = 128,
     One = 256,
+    Preposition = 512,
 }
 
 /// <summary>What a lowercase word form is: its own lexicon word id (surface), the lexicon word it inflects (lemma), flags.</summary>
@@ -190,6 +191,7 @@ internal sealed class ParserTables
         Flag(english.Function, WordFlags.Function);
         Flag(english.Negation.Where(w => w != "n't"), WordFlags.Negation);
         Flag(english.ScopeBreak, WordFlags.ScopeBreak);
+        Flag(english.Preposition, WordFlags.Preposition);
         Flag(english.Modifier, WordFlags.Modifier);
         Flag(["a", "an", "the"], WordFlags.Determiner);
         Flag(["no"], WordFlags.No);
