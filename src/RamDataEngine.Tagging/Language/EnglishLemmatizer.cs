@@ -25,6 +25,13 @@ public static class EnglishLemmatizer
         "ache", "headache", "niche", "avalanche", "quiche", "moustache", "mustache", "cache", "creche", "cliche", "psyche",
     };
 
+    // Nouns ending in -i: their plural ends in -is like the singular "tennis", so they are listed.
+    private static readonly HashSet<string> INouns = new(StringComparer.Ordinal)
+    {
+        "ski", "taxi", "kiwi", "bikini", "martini", "safari", "salami", "zucchini", "khaki", "semi", "yeti", "emoji",
+        "alibi", "mini", "deli", "sari", "wadi", "tipi", "tiki", "maxi", "midi", "hi",
+    };
+
     /// <summary>The lemma of a lowercase word (the word itself when no rule applies).</summary>
     public static string Lemmatize(string word)
     {
@@ -56,6 +63,7 @@ public static class EnglishLemmatizer
 
     private static string? Singular(ReadOnlySpan<char> word)
     {
+        if (word.EndsWith("is") && INouns.GetAlternateLookup<ReadOnlySpan<char>>().Contains(word[..^1])) return word[..^1].ToString();
         if (word.EndsWith("ss") || word.EndsWith("us") || word.EndsWith("is") || word.EndsWith("ous") || word.Length <= 3) return null;
         if (word.EndsWith("ies"))
         {
@@ -77,14 +85,15 @@ public static class EnglishLemmatizer
             return CheNouns.GetAlternateLookup<ReadOnlySpan<char>>().Contains(stem) ? stem.ToString() : word[..^2].ToString();
         }
 
-        if (word.EndsWith("uses") && word.Length > 5 && !WordForms.IsVowel(word[^5])) return word[..^2].ToString();
+        if (word.EndsWith("uses") && (word.Length == 5 || (word.Length > 5 && !WordForms.IsVowel(word[^5])))) return word[..^2].ToString();
         return word[..^1].ToString();
     }
 
     private static string? StripVerbEnding(ReadOnlySpan<char> word, int ending)
     {
         var stem = word[..^ending];
-        if (stem.Length < 2 || WordForms.VowelGroups(stem) == 0) return null;
+        // "ring", "thing", "bring" have no vowel before -ing; "flying" does ("y" after a consonant is one).
+        if (stem.Length < 2 || (WordForms.VowelGroups(stem) == 0 && stem[1..].IndexOf('y') < 0)) return null;
         int n = stem.Length;
         // running -> run, but falling -> fall, passing -> pass.
         if (n >= 3 && stem[n - 1] == stem[n - 2] && !WordForms.IsVowel(stem[n - 1]) && stem[n - 1] is not ('l' or 's' or 'z' or 'f'))

@@ -40,9 +40,16 @@ public sealed class MiningRankOptions
     /// </summary>
     public double MinPhraseCohesion { get; init; } = 0.35;
 
+    /// <summary>
+    /// A single word is dropped when one candidate phrase holding it accounts for at least this share of the word's
+    /// captions: the word is then only part of a term ("cell" of "cell phone"). 1 or more keeps every word.
+    /// </summary>
+    public double SubsumedWordShare { get; init; } = 0.9;
+
     internal void Validate()
     {
         if (MinCount < 1) throw new ArgumentOutOfRangeException(nameof(MinCount), MinCount, "MinCount must be at least 1.");
         if (MinPhraseCohesion is < 0 or > 1 || double.IsNaN(MinPhraseCohesion)) throw new ArgumentOutOfRangeException(nameof(MinPhraseCohesion), MinPhraseCohesion, "MinPhraseCohesion must be between 0 and 1.");
+        if (SubsumedWordShare <= 0 || double.IsNaN(SubsumedWordShare)) throw new ArgumentOutOfRangeException(nameof(SubsumedWordShare), SubsumedWordShare, "SubsumedWordShare must be above 0.");
     }
 }

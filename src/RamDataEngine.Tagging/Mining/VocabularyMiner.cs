@@ -24,29 +24,36 @@ public static class VocabularyMiner
     }
 
     /// <summary>
-    /// Candidates, most frequent first: words seen in at least <see cref="MiningRankOptions.MinCount"/> captions, and
-    /// phrases that also pass the cohesion test (they account for a large share of their rarest word's captions).
+    /// Candidates, most frequent first: words seen in at least <see cref="MiningRankOptions.MinCount"/> captions (except
+    /// words that are nearly always part of one candidate phrase), and phrases that also pass the cohesion test (they
+    /// account for a large share of their rarest word's captions).
     /// </summary>
     public static IReadOnlyList<MinedTerm> Rank(MiningSummary summary, MiningRankOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(summary);
         options ??= new MiningRankOptions();
         options.Validate();
-        var result = new List<MinedTerm>();
-        foreach (var w in summary.Words.ToList())
-        {
-            if (w.Count >= options.MinCount) result.Add(new MinedTerm(w.Term, w.Count, w.Error, 1));
-        }
-
+        var phrases = new List<MinedTerm>();
+        var largestPhraseOf = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var p in summary.Phrases.ToList())
         {
             if (p.Count < options.MinCount) continue;
             var words = p.Term.Split(' ');
             long rarest = words.Min(summary.Words.UpperBound);
             if (rarest == 0 || p.GuaranteedCount < options.MinPhraseCohesion * rarest) continue;
-            result.Add(new MinedTerm(p.Term, p.Count, p.Error, words.Length));
+            phrases.Add(new MinedTerm(p.Term, p.Count, p.Error, words.Length));
+            foreach (var word in words) largestPhraseOf[word] = Math.Max(largestPhraseOf.GetValueOrDefault(word), p.GuaranteedCount);
         }
 
+        var result = new List<MinedTerm>();
+        foreach (var w in summary.Words.ToList())
+        {
+            if (w.Count < options.MinCount) continue;
+            if (largestPhraseOf.TryGetValue(w.Term, out var inPhrase) && inPhrase >= options.SubsumedWordShare * w.Count) continue;
+            result.Add(new MinedTerm(w.Term, w.Count, w.Error, 1));
+        }
+
+        result.AddRange(phrases);
         result.Sort((a, b) => b.Count != a.Count ? b.Count.CompareTo(a.Count) : string.CompareOrdinal(a.Term, b.Term));
         return result;
     }

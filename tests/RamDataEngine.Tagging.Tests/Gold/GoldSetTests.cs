@@ -34,7 +34,7 @@ public sealed class GoldSetTests(ITestOutputHelper output)
     }
 
     /// <summary>Parses every gold caption and scores it; writes each disagreement to <paramref name="log"/>.</summary>
-    internal static GoldScore Evaluate(CaptionParser parser, ITestOutputHelper? log)
+    internal static GoldScore Evaluate(CaptionParser parser, ITestOutputHelper? log, bool logCaptionText = true)
     {
         var captions = SharedCorpus.AllCaptions().ToDictionary(c => c.Id, c => c.Caption);
         var scores = new List<GoldScore>();
@@ -48,7 +48,8 @@ public sealed class GoldSetTests(ITestOutputHelper output)
             {
                 var missed = gold.Expected.Where(g => !g.Any(t => predicted.Contains(t, StringComparer.OrdinalIgnoreCase))).Select(g => string.Join("|", g));
                 var extra = predicted.Where(t => !gold.Expected.Any(g => g.Contains(t, StringComparer.OrdinalIgnoreCase)) && !gold.Acceptable.Contains(t, StringComparer.OrdinalIgnoreCase));
-                log.WriteLine($"{gold.Id}: \"{caption}\"  missed [{string.Join(", ", missed)}]  extra [{string.Join(", ", extra)}]");
+                var text = logCaptionText ? $" \"{caption}\"" : string.Empty;
+                log.WriteLine($"{gold.Id}:{text}  missed [{string.Join(", ", missed)}]  extra [{string.Join(", ", extra)}]");
             }
         }
 
