@@ -15,15 +15,10 @@ public sealed class CaptionParser
     public const int RecommendedBufferSize = 128;
 
     private const int StackTokens = 256;
-    private const int UnknownWord = -1;
-    private const int BreakToken = -2;
-    private const int NegationToken = -3;
 
     private readonly ParserTables tables;
     private readonly WordTable forms;
-    private readonly WordInfo[] words;
     private readonly TrieNode[] nodes;
-    private readonly int[] rootChild;
     private readonly int[] nodeTags;
     private readonly EdgeTable edges;
     private readonly int maxCaptionLength;
@@ -40,9 +35,7 @@ public sealed class CaptionParser
         Options = options;
         tables = ParserTables.Build(vocabulary);
         forms = tables.Forms;
-        words = tables.Words;
         nodes = tables.Nodes;
-        rootChild = tables.RootChild;
         nodeTags = tables.NodeTags;
         edges = tables.EdgeTable;
         maxCaptionLength = options.MaxCaptionLength;
@@ -156,29 +149,31 @@ public sealed class CaptionParser
         wordCount = knownCount = 0;
         while (scanner.MoveNext(lower, out var kind, out var start, out var length, out uint hash, out bool digits))
         {
-            int info;
+            ref var token = ref tokens[count];
             if (kind == RawTokenKind.Word)
             {
-                info = length <= lower.Length ? forms.Find(lower[..length], hash) : UnknownWord;
+                token.Word = length <= lower.Length ? forms.Find(lower[..length], hash) : WordInfo.Unknown;
                 if (!digits)
                 {
                     wordCount++;
-                    if (info >= 0) knownCount++;
+                    if (token.Word.IsKnown) knownCount++;
                 }
             }
             else if (kind == RawTokenKind.Break)
             {
-                if (count == 0 || tokens[count - 1].Info == BreakToken) continue;
-                info = BreakToken;
+                if (count == 0 || (tokens[count - 1].Word.Flags & WordFlags.Break) != 0) continue;
+                token.Word = WordInfo.BreakMark;
             }
             else
             {
-                info = NegationToken;
+                token.Word = WordInfo.NegationClitic;
                 wordCount++;
                 knownCount++;
             }
 
-            tokens[count++] = new Token(start, length, info);
+            token.Start = start;
+            token.Length = length;
+            count++;
         }
 
         return count;
@@ -192,21 +187,25 @@ public sealed class CaptionParser
         int i = 0;
         while (i < tokens.Length)
         {
-            var token = tokens[i];
-            if (token.Info == BreakToken)
+            ref readonly var token = ref tokens[i];
+            var wordFlags = token.Word.Flags;
+            if ((wordFlags & (WordFlags.Break | WordFlags.Negation)) != 0)
             {
-                negated = false;
-                i++;
-                continue;
-            }
+                if ((wordFlags & WordFlags.Break) != 0)
+                {
+                    negated = false;
+                    i++;
+                    continue;
+                }
 
-            if (token.Info == NegationToken || (token.Info >= 0 && (words[token.Info].Flags & WordFlags.Negation) != 0 && IsNegationCue(tokens, i)))
-            {
-                negated = true;
-                headSeen = verbSeen = false;
-                scope = 0;
-                i++;
-                continue;
+                if (IsNegationCue(tokens, i))
+                {
+                    negated = true;
+                    headSeen = verbSeen = false;
+                    scope = 0;
+                    i++;
+                    continue;
+                }
             }
 
             int length = LongestMatch(tokens, i, out int node);
@@ -215,7 +214,6 @@ public sealed class CaptionParser
                 // The scope runs over modifiers and verbs up to the noun they lead to ("not wearing a red hat"),
                 // then on only through "or" and noun compounds; clause words, and prepositions once something
                 // was negated, end it.
-                var wordFlags = token.Info >= 0 ? words[token.Info].Flags : WordFlags.None;
                 bool head = length > 0 && IsHead(node, length, wordFlags);
                 if (++scope > maxNegationScope
                     || (wordFlags & WordFlags.ScopeBreak) != 0
@@ -245,7 +243,8 @@ public sealed class CaptionParser
             {
                 ref readonly var n = ref nodes[node];
                 int start = token.Start;
-                int end = tokens[i + length - 1].Start + tokens[i + length - 1].Length;
+                ref readonly var last = ref tokens[i + length - 1];
+                int end = last.Start + last.Length;
                 for (int k = 0; k < n.TagCount; k++)
                 {
                     int tagId = nodeTags[n.TagStart + k];
@@ -267,11 +266,11 @@ public sealed class CaptionParser
     }
 
     /// <summary>"no" is not a negation in "a no parking sign" (after a determiner) nor in "no one".</summary>
-    private bool IsNegationCue(ReadOnlySpan<Token> tokens, int i)
+    private static bool IsNegationCue(ReadOnlySpan<Token> tokens, int i)
     {
-        if ((words[tokens[i].Info].Flags & WordFlags.No) == 0) return true;
-        if (i > 0 && tokens[i - 1].Info >= 0 && (words[tokens[i - 1].Info].Flags & WordFlags.Determiner) != 0) return false;
-        if (i + 1 < tokens.Length && tokens[i + 1].Info >= 0 && (words[tokens[i + 1].Info].Flags & WordFlags.One) != 0) return false;
+        if ((tokens[i].Word.Flags & WordFlags.No) == 0) return true;
+        if (i > 0 && (tokens[i - 1].Word.Flags & WordFlags.Determiner) != 0) return false;
+        if (i + 1 < tokens.Length && (tokens[i + 1].Word.Flags & WordFlags.One) != 0) return false;
         return true;
     }
 
@@ -294,15 +293,15 @@ public sealed class CaptionParser
 
     /// <summary>Length in tokens of the longest phrase starting at token <paramref name="i"/> (0 if none), trying each
     /// token as written first and then as its lemma, so an exact form wins a tie ("shorts" over "short").</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int LongestMatch(ReadOnlySpan<Token> tokens, int i, out int bestNode)
     {
         bestNode = -1;
-        int info = tokens[i].Info;
-        if (info < 0) return 0;
+        ref readonly var word = ref tokens[i].Word;
+        if ((word.SurfaceNode & word.LemmaNode) < 0) return 0; // both -1: no phrase starts with this word
         int best = 0;
-        ref readonly var word = ref words[info];
-        if (word.Surface >= 0 && rootChild[word.Surface] is var a and >= 0) Start(tokens, i, a, ref best, ref bestNode);
-        if (word.Lemma >= 0 && word.Lemma != word.Surface && rootChild[word.Lemma] is var b and >= 0) Start(tokens, i, b, ref best, ref bestNode);
+        if (word.SurfaceNode >= 0) Start(tokens, i, word.SurfaceNode, ref best, ref bestNode);
+        if (word.LemmaNode >= 0) Start(tokens, i, word.LemmaNode, ref best, ref bestNode);
         return best;
     }
 
@@ -311,7 +310,7 @@ public sealed class CaptionParser
     private void Start(ReadOnlySpan<Token> tokens, int i, int node, ref int best, ref int bestNode)
     {
         ref readonly var n = ref nodes[node];
-        if (n.HasChildren && i + 1 < tokens.Length && tokens[i + 1].Info >= 0)
+        if (n.HasChildren && i + 1 < tokens.Length && (tokens[i + 1].Word.Surface & tokens[i + 1].Word.Lemma) >= 0)
         {
             Extend(tokens, i, node, 1, ref best, ref bestNode);
         }
@@ -332,13 +331,16 @@ public sealed class CaptionParser
         }
 
         if (!n.HasChildren || last + 1 >= tokens.Length) return;
-        int info = tokens[last + 1].Info;
-        if (info < 0) return;
-        ref readonly var word = ref words[info];
+        ref readonly var word = ref tokens[last + 1].Word;
         ulong mask = n.ChildMask;
         if (word.Surface >= 0 && ((mask >> (word.Surface & 63)) & 1) != 0 && edges.TryGet(node, word.Surface, out int a)) Extend(tokens, last + 1, a, depth + 1, ref best, ref bestNode);
         if (word.Lemma >= 0 && word.Lemma != word.Surface && ((mask >> (word.Lemma & 63)) & 1) != 0 && edges.TryGet(node, word.Lemma, out int b)) Extend(tokens, last + 1, b, depth + 1, ref best, ref bestNode);
     }
 
-    private readonly record struct Token(int Start, int Length, int Info);
+    private struct Token
+    {
+        public int Start;
+        public int Length;
+        public WordInfo Word;
+    }
 }

@@ -17,15 +17,37 @@ internal enum WordFlags : ushort
     Or = 128,
     One = 256,
     Preposition = 512,
+
+    /// <summary>The word is in the table (an English function word or a form of a vocabulary word).</summary>
+    Known = 1024,
+
+    /// <summary>Pseudo-word for clause punctuation.</summary>
+    Break = 2048,
+
+    /// <summary>Pseudo-word for a contracted negation ("n't"): always a negation cue.</summary>
+    Clitic = 4096,
 }
 
-/// <summary>What a lowercase word form is: its own lexicon word id (surface), the lexicon word it inflects (lemma), flags.</summary>
+/// <summary>
+/// What a lowercase word form is: its own lexicon word id (surface), the lexicon word it inflects (lemma), the trie nodes
+/// phrases starting with either begin at, and flags.
+/// </summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct WordInfo
 {
     public int Surface;
     public int Lemma;
+    public int SurfaceNode;
+    public int LemmaNode;
     public WordFlags Flags;
+
+    public static readonly WordInfo Unknown = new() { Surface = -1, Lemma = -1, SurfaceNode = -1, LemmaNode = -1 };
+
+    public static readonly WordInfo BreakMark = Unknown with { Flags = WordFlags.Break | WordFlags.Known };
+
+    public static readonly WordInfo NegationClitic = Unknown with { Flags = WordFlags.Negation | WordFlags.Clitic | WordFlags.Known };
+
+    public readonly bool IsKnown => (Flags & WordFlags.Known) != 0;
 }
 
 [StructLayout(LayoutKind.Sequential)]
@@ -159,7 +181,7 @@ internal sealed class ParserTables
             {
                 index = infos.Count;
                 formIndex.Add(form, index);
-                infos.Add(new WordInfo { Surface = -1, Lemma = -1 });
+                infos.Add(WordInfo.Unknown with { Flags = WordFlags.Known });
             }
 
             return index;
@@ -282,6 +304,14 @@ internal sealed class ParserTables
             CollectionsMarshal.AsSpan(nodes)[node].Blocked = true;
         }
 
+        var wordInfos = infos.ToArray();
+        for (int i = 0; i < wordInfos.Length; i++)
+        {
+            ref var info = ref wordInfos[i];
+            info.SurfaceNode = info.Surface >= 0 ? rootChild[info.Surface] : -1;
+            info.LemmaNode = info.Lemma >= 0 && info.Lemma != info.Surface ? rootChild[info.Lemma] : -1;
+        }
+
         var flatTags = new List<int>();
         var nodeArray = nodes.ToArray();
         for (int n = 0; n < nodeArray.Length; n++)
@@ -297,9 +327,9 @@ internal sealed class ParserTables
         return new ParserTables
         {
             FormIndex = formIndex.ToFrozenDictionary(StringComparer.Ordinal),
-            Forms = new WordTable(formIndex.ToArray()),
+            Forms = new WordTable(formIndex.Select(f => KeyValuePair.Create(f.Key, wordInfos[f.Value])).ToArray()),
             EdgeTable = new EdgeTable(edges),
-            Words = infos.ToArray(),
+            Words = wordInfos,
             Lexicon = lexicon.ToArray(),
             RootChild = rootChild,
             Edges = edges,

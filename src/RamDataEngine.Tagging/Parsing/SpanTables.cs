@@ -4,44 +4,46 @@ using System.Runtime.CompilerServices;
 namespace RamDataEngine.Tagging;
 
 /// <summary>
-/// Read-only open-addressing hash table from lowercase words to ints, looked up by a char span whose hash the caller
-/// computes while lowercasing (<see cref="Step"/>), so a lookup costs one pass over the word and usually one probe.
+/// Read-only open-addressing hash table from lowercase words to their <see cref="WordInfo"/>, looked up by a char span
+/// whose hash the caller computes while lowercasing (<see cref="Step"/>): one pass over the word, usually one probe,
+/// and the word's info comes from the entry the probe already touched.
 /// </summary>
 internal sealed class WordTable
 {
+    private static readonly WordInfo Unknown = WordInfo.Unknown;
+
     private readonly int[] buckets;
-    private readonly uint[] hashes;
-    private readonly int[] starts;
-    private readonly int[] lengths;
-    private readonly int[] values;
+    private readonly Entry[] entries;
     private readonly char[] chars;
     private readonly int mask;
 
-    public WordTable(IReadOnlyList<KeyValuePair<string, int>> entries)
+    public WordTable(IReadOnlyList<KeyValuePair<string, WordInfo>> items)
     {
-        int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, entries.Count * 3));
+        int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, items.Count * 3));
         buckets = new int[size];
         mask = size - 1;
-        hashes = new uint[entries.Count];
-        starts = new int[entries.Count];
-        lengths = new int[entries.Count];
-        values = new int[entries.Count];
-        chars = new char[entries.Sum(e => e.Key.Length)];
+        entries = new Entry[items.Count];
+        chars = new char[items.Sum(e => e.Key.Length)];
         int offset = 0;
-        for (int e = 0; e < entries.Count; e++)
+        for (int e = 0; e < items.Count; e++)
         {
-            var key = entries[e].Key;
+            var key = items[e].Key;
             key.CopyTo(chars.AsSpan(offset));
-            starts[e] = offset;
-            lengths[e] = key.Length;
-            values[e] = entries[e].Value;
-            offset += key.Length;
             uint hash = Hash(key);
-            hashes[e] = hash;
+            entries[e] = new Entry { Hash = hash, Start = offset, Length = key.Length, Info = items[e].Value };
+            offset += key.Length;
             int slot = (int)(Finish(hash) & (uint)mask);
             while (buckets[slot] != 0) slot = (slot + 1) & mask;
             buckets[slot] = e + 1;
         }
+    }
+
+    private struct Entry
+    {
+        public uint Hash;
+        public int Start;
+        public int Length;
+        public WordInfo Info;
     }
 
     public const uint Seed = 2166136261;
@@ -59,16 +61,17 @@ internal sealed class WordTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint Finish(uint hash) => hash ^ (hash >> 15);
 
-    /// <summary>The value of <paramref name="word"/> (whose <see cref="Hash"/> is <paramref name="hash"/>), or -1.</summary>
+    /// <summary>The info of <paramref name="word"/> (whose <see cref="Hash"/> is <paramref name="hash"/>), or <see cref="WordInfo.Unknown"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int Find(ReadOnlySpan<char> word, uint hash)
+    public ref readonly WordInfo Find(ReadOnlySpan<char> word, uint hash)
     {
         int slot = (int)(Finish(hash) & (uint)mask);
         while (true)
         {
             int e = buckets[slot] - 1;
-            if (e < 0) return -1;
-            if (hashes[e] == hash && lengths[e] == word.Length && word.SequenceEqual(chars.AsSpan(starts[e], lengths[e]))) return values[e];
+            if (e < 0) return ref Unknown;
+            ref readonly var entry = ref entries[e];
+            if (entry.Hash == hash && entry.Length == word.Length && word.SequenceEqual(chars.AsSpan(entry.Start, entry.Length))) return ref entry.Info;
             slot = (slot + 1) & mask;
         }
     }
