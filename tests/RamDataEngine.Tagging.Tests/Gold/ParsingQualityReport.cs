@@ -127,6 +127,9 @@ public sealed class ParsingQualityReport(ITestOutputHelper output)
         report.AppendLine("## Gold set");
         report.AppendLine();
         report.AppendLine(Fmt($"{GoldSet.Size} captions: micro precision **{gold.Precision:F3}**, recall **{gold.Recall:F3}**, F1 **{gold.F1:F3}** (TP {gold.TruePositives}, FP {gold.FalsePositives}, FN {gold.FalseNegatives})."));
+        var withoutSynonyms = GoldSetTests.Evaluate(new CaptionParser(plainRam), null);
+        report.AppendLine();
+        report.AppendLine(Fmt($"Same parser on RAM's vocabulary without the default synonym table: P {withoutSynonyms.Precision:F3}, R {withoutSynonyms.Recall:F3}, F1 {withoutSynonyms.F1:F3}."));
         report.AppendLine();
         report.AppendLine("Disagreements (caption id: expected tags missed, tags neither expected nor acceptable):");
         report.AppendLine();
