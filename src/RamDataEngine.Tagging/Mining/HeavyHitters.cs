@@ -151,6 +151,27 @@ public sealed class HeavyHitters
         return result;
     }
 
+    /// <summary>
+    /// Rebuilds a summary from its entries (e.g. received as records in a grain message rather than as bytes).
+    /// </summary>
+    /// <exception cref="ArgumentException">More entries than capacity, a duplicate term, or counts out of order.</exception>
+    public static HeavyHitters FromEntries(int capacity, long totalCount, IEnumerable<TermCount> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentOutOfRangeException.ThrowIfNegative(totalCount);
+        var result = new HeavyHitters(capacity);
+        foreach (var e in entries)
+        {
+            if (result.IsFull) throw new ArgumentException($"More entries than the capacity {capacity}.", nameof(entries));
+            if (e.Term is null || e.Count < 0 || e.Error < 0 || e.Error > e.Count) throw new ArgumentException($"Entry '{e.Term}' has a bad count ({e.Count}) or error ({e.Error}).", nameof(entries));
+            if (result.slots.ContainsKey(e.Term)) throw new ArgumentException($"Term '{e.Term}' appears twice.", nameof(entries));
+            result.Insert(e.Term, e.Count, e.Error);
+        }
+
+        result.TotalCount = totalCount;
+        return result;
+    }
+
     /// <summary>Writes the summary (binary, versioned) so a worker can hand it to a merger, e.g. through a blob.</summary>
     public void WriteTo(Stream destination)
     {

@@ -122,9 +122,6 @@ public sealed class CaptionParser
         return known;
     }
 
-    /// <summary>The lexicon word forms the parser knows (for diagnostics and tests).</summary>
-    internal ParserTables Tables => tables;
-
     private static int CutPoint(ReadOnlySpan<char> caption, int limit)
     {
         int cut = limit;

@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Runtime.InteropServices;
 
 namespace RamDataEngine.Tagging;
@@ -74,19 +73,11 @@ internal sealed class ParserTables
 {
     public const int MaxWordLength = 48;
 
-    public required FrozenDictionary<string, int> FormIndex { get; init; }
-
     public required WordTable Forms { get; init; }
 
     public required EdgeTable EdgeTable { get; init; }
 
-    public required WordInfo[] Words { get; init; }
-
     public required string[] Lexicon { get; init; }
-
-    public required int[] RootChild { get; init; }
-
-    public required Dictionary<long, int> Edges { get; init; }
 
     public required TrieNode[] Nodes { get; init; }
 
@@ -326,13 +317,9 @@ internal sealed class ParserTables
 
         return new ParserTables
         {
-            FormIndex = formIndex.ToFrozenDictionary(StringComparer.Ordinal),
             Forms = new WordTable(formIndex.Select(f => KeyValuePair.Create(f.Key, wordInfos[f.Value])).ToArray()),
             EdgeTable = new EdgeTable(edges),
-            Words = wordInfos,
             Lexicon = lexicon.ToArray(),
-            RootChild = rootChild,
-            Edges = edges,
             Nodes = nodeArray,
             NodeTags = flatTags.ToArray(),
             Warnings = warnings,

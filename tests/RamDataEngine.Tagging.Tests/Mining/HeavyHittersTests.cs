@@ -103,6 +103,21 @@ public sealed class HeavyHittersTests
     }
 
     [Fact]
+    public void FromEntries_OfToList_RebuildsTheSummary()
+    {
+        var summary = new HeavyHitters(20);
+        foreach (var term in ZipfStream(60, seed: 5)) summary.Add(term);
+        var back = HeavyHitters.FromEntries(summary.Capacity, summary.TotalCount, summary.ToList());
+        Assert.Equal(summary.ToList(), back.ToList());
+        Assert.Equal(summary.MissingTermBound, back.MissingTermBound);
+        back.Add("t1");
+        Assert.True(back.TryGet("t1", out var t1));
+        Assert.Equal(summary.ToList()[0].Count + 1, t1.Count);
+        Assert.Throws<ArgumentException>(() => HeavyHitters.FromEntries(1, 2, [new TermCount("a", 1, 0), new TermCount("b", 1, 0)]));
+        Assert.Throws<ArgumentException>(() => HeavyHitters.FromEntries(5, 2, [new TermCount("a", 1, 2)]));
+    }
+
+    [Fact]
     public void ReadFrom_GarbageOrTruncated_ThrowsInvalidData()
     {
         Assert.Throws<InvalidDataException>(() => HeavyHitters.ReadFrom(new MemoryStream([1, 2, 3, 4, 5, 6, 7, 8])));
