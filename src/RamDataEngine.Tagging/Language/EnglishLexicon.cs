@@ -12,6 +12,7 @@ internal sealed class EnglishLexicon
         FrozenSet<string> negation,
         FrozenSet<string> scopeBreak,
         FrozenSet<string> preposition,
+        FrozenSet<string> signage,
         FrozenSet<string> modifier,
         FrozenSet<string> verbs,
         FrozenDictionary<string, IrregularForm> irregular,
@@ -21,6 +22,7 @@ internal sealed class EnglishLexicon
         Negation = negation;
         ScopeBreak = scopeBreak;
         Preposition = preposition;
+        Signage = signage;
         Modifier = modifier;
         Verbs = verbs;
         Irregular = irregular;
@@ -40,6 +42,9 @@ internal sealed class EnglishLexicon
 
     /// <summary>Prepositions: they close a negation scope that already holds a verb or a noun.</summary>
     public FrozenSet<string> Preposition { get; }
+
+    /// <summary>Sign words: "no" followed by one of them is a sign's text ("no smoking sign"), not a negation.</summary>
+    public FrozenSet<string> Signage { get; }
 
     /// <summary>Adjectives: a tag matched on one does not end a negation scope.</summary>
     public FrozenSet<string> Modifier { get; }
@@ -91,7 +96,7 @@ internal sealed class EnglishLexicon
             irregular[parts[0]] = new IrregularForm(parts[1], parts.Length == 3);
         }
 
-        return new EnglishLexicon(Set("function"), Set("negation"), Set("scope-break"), Set("preposition"), Set("modifier"), Set("verb"),
+        return new EnglishLexicon(Set("function"), Set("negation"), Set("scope-break"), Set("preposition"), Set("signage"), Set("modifier"), Set("verb"),
             irregular.ToFrozenDictionary(StringComparer.Ordinal), Set("ing-noun"));
     }
 }

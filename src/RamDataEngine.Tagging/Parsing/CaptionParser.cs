@@ -262,12 +262,20 @@ public sealed class CaptionParser
         return new CaptionParseResult(written, flags);
     }
 
-    /// <summary>"no" is not a negation in "a no parking sign" (after a determiner) nor in "no one".</summary>
+    /// <summary>"no" is not a negation in "a no parking sign" (after a determiner), "with no smoking signs" (a sign
+    /// word within the next three words), nor in "no one".</summary>
     private static bool IsNegationCue(ReadOnlySpan<Token> tokens, int i)
     {
         if ((tokens[i].Word.Flags & WordFlags.No) == 0) return true;
         if (i > 0 && (tokens[i - 1].Word.Flags & WordFlags.Determiner) != 0) return false;
         if (i + 1 < tokens.Length && (tokens[i + 1].Word.Flags & WordFlags.One) != 0) return false;
+        for (int k = i + 1; k < tokens.Length && k <= i + 3; k++)
+        {
+            var flags = tokens[k].Word.Flags;
+            if ((flags & WordFlags.Break) != 0) break;
+            if ((flags & WordFlags.Signage) != 0) return false;
+        }
+
         return true;
     }
 

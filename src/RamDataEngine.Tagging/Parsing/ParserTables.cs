@@ -25,6 +25,9 @@ internal enum WordFlags : ushort
 
     /// <summary>Pseudo-word for a contracted negation ("n't"): always a negation cue.</summary>
     Clitic = 4096,
+
+    /// <summary>A sign word: "no" before it is the sign's text ("no smoking sign").</summary>
+    Signage = 8192,
 }
 
 /// <summary>
@@ -205,6 +208,7 @@ internal sealed class ParserTables
         Flag(english.Negation.Where(w => w != "n't"), WordFlags.Negation);
         Flag(english.ScopeBreak, WordFlags.ScopeBreak);
         Flag(english.Preposition, WordFlags.Preposition);
+        Flag(english.Signage, WordFlags.Signage);
         Flag(english.Modifier, WordFlags.Modifier);
         Flag(["a", "an", "the"], WordFlags.Determiner);
         Flag(["no"], WordFlags.No);

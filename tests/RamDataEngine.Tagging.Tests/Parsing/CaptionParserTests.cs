@@ -178,6 +178,13 @@ public sealed class CaptionParserTests
     public void Parse_NoAfterDeterminer_IsPartOfAName()
         => AssertTags("a no parking sign", "parking sign");
 
+    [Fact]
+    public void Parse_NoBeforeASignWord_IsTheSignsText()
+    {
+        AssertTags("a train with no parking signs", "parking sign");
+        AssertTags("a street with no cars, and a sign", "street");
+    }
+
     // Output
 
     [Fact]
