@@ -1,0 +1,332 @@
+using System.Runtime.InteropServices;
+
+namespace RamDataEngine.Tagging;
+
+[Flags]
+internal enum WordFlags : ushort
+{
+    None = 0,
+    Function = 1,
+    Negation = 2,
+    ScopeBreak = 4,
+    Modifier = 8,
+    VerbForm = 16,
+    Determiner = 32,
+    No = 64,
+    Or = 128,
+    One = 256,
+    Preposition = 512,
+
+    /// <summary>The word is in the table (an English function word or a form of a vocabulary word).</summary>
+    Known = 1024,
+
+    /// <summary>Pseudo-word for clause punctuation.</summary>
+    Break = 2048,
+
+    /// <summary>Pseudo-word for a contracted negation ("n't"): always a negation cue.</summary>
+    Clitic = 4096,
+
+    /// <summary>A sign word: "no" before it is the sign's text ("no smoking sign").</summary>
+    Signage = 8192,
+}
+
+/// <summary>
+/// What a lowercase word form is: its own lexicon word id (surface), the lexicon word it inflects (lemma), the trie nodes
+/// phrases starting with either begin at, and flags.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct WordInfo
+{
+    public int Surface;
+    public int Lemma;
+    public int SurfaceNode;
+    public int LemmaNode;
+    public WordFlags Flags;
+
+    public static readonly WordInfo Unknown = new() { Surface = -1, Lemma = -1, SurfaceNode = -1, LemmaNode = -1 };
+
+    public static readonly WordInfo BreakMark = Unknown with { Flags = WordFlags.Break | WordFlags.Known };
+
+    public static readonly WordInfo NegationClitic = Unknown with { Flags = WordFlags.Negation | WordFlags.Clitic | WordFlags.Known };
+
+    public readonly bool IsKnown => (Flags & WordFlags.Known) != 0;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct TrieNode
+{
+    public int TagStart;
+    public int TagCount;
+
+    /// <summary>Bit (word id mod 64) set for each child edge: most edge lookups are skipped without probing.</summary>
+    public ulong ChildMask;
+    public bool HasChildren;
+    public bool Blocked;
+    public bool HeadCapable;
+
+    public readonly bool IsTerminal => TagCount > 0 || Blocked;
+}
+
+/// <summary>
+/// The parser's lookup tables, built once from a vocabulary: every word form of the vocabulary's phrases (plurals and,
+/// for verbs, -ing/-ed forms, generated forward from the lemma) and the function words map to a <see cref="WordInfo"/>;
+/// the phrases form a trie over lexicon word ids.
+/// </summary>
+internal sealed class ParserTables
+{
+    public const int MaxWordLength = 48;
+
+    public required WordTable Forms { get; init; }
+
+    public required EdgeTable EdgeTable { get; init; }
+
+    public required string[] Lexicon { get; init; }
+
+    public required TrieNode[] Nodes { get; init; }
+
+    public required int[] NodeTags { get; init; }
+
+    public required IReadOnlyList<string> Warnings { get; init; }
+
+    public static long EdgeKey(int node, int word) => EdgeTable.Key(node, word);
+
+    public static ParserTables Build(TagVocabulary vocabulary)
+    {
+        var english = EnglishLexicon.Default;
+        var warnings = new List<string>();
+        var lexiconIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        var lexicon = new List<string>();
+
+        int[] WordsOf(string phrase, string what)
+        {
+            var ids = new List<int>();
+            var scanner = new TokenScanner(phrase);
+            Span<char> lower = stackalloc char[MaxWordLength];
+            while (scanner.MoveNext(lower, out var kind, out var start, out var length, out _, out _))
+            {
+                if (kind != RawTokenKind.Word) continue;
+                if (length > MaxWordLength)
+                {
+                    warnings.Add($"{what} '{phrase}': the word '{phrase.Substring(start, length)}' is longer than {MaxWordLength} characters and can never match.");
+                    return [];
+                }
+
+                var word = lower[..length].ToString();
+                if (!lexiconIds.TryGetValue(word, out var id))
+                {
+                    id = lexicon.Count;
+                    lexiconIds.Add(word, id);
+                    lexicon.Add(word);
+                }
+
+                ids.Add(id);
+            }
+
+            if (ids.Count == 0) warnings.Add($"{what} '{phrase}' has no words and can never match.");
+            return ids.ToArray();
+        }
+
+        var names = new int[vocabulary.Count][];
+        var synonyms = new int[vocabulary.Count][][];
+        for (int t = 0; t < vocabulary.Count; t++)
+        {
+            var tag = vocabulary[t];
+            names[t] = WordsOf(tag.Name, $"Tag {t}");
+            synonyms[t] = tag.Synonyms.Select(s => WordsOf(s, $"Synonym of tag {t} '{tag.Name}'")).ToArray();
+        }
+
+        var ignored = vocabulary.IgnoredPhrases.Select(p => WordsOf(p, "Ignored phrase")).ToArray();
+
+        // Inflected forms of every lexicon word, each mapped to the best lemma when several lemmas make the same form.
+        var generated = new Dictionary<string, (int Lemma, FormRule Rule)>(StringComparer.Ordinal);
+        void Consider(string form, int lemma, FormRule rule)
+        {
+            if (form == lexicon[lemma]) return;
+            if (generated.TryGetValue(form, out var existing)
+                && (existing.Rule > rule || (existing.Rule == rule && string.CompareOrdinal(lexicon[existing.Lemma], lexicon[lemma]) <= 0)))
+            {
+                return;
+            }
+
+            generated[form] = (lemma, rule);
+        }
+
+        var forms = new List<(string Form, FormRule Rule)>();
+        for (int w = 0; w < lexicon.Count; w++)
+        {
+            forms.Clear();
+            WordForms.AddPlurals(lexicon[w], forms);
+            if (english.Verbs.Contains(lexicon[w])) WordForms.AddVerbForms(lexicon[w], forms);
+            foreach (var (form, rule) in forms) Consider(form, w, rule);
+        }
+
+        foreach (var (form, irregular) in english.Irregular)
+        {
+            if (!lexiconIds.TryGetValue(irregular.Lemma, out var lemma)) continue;
+            if (irregular.IsVerb && !english.Verbs.Contains(irregular.Lemma)) continue;
+            Consider(form, lemma, irregular.IsVerb ? FormRule.IrregularVerb : FormRule.IrregularNoun);
+        }
+
+        var formIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var infos = new List<WordInfo>();
+        int InfoOf(string form)
+        {
+            if (!formIndex.TryGetValue(form, out var index))
+            {
+                index = infos.Count;
+                formIndex.Add(form, index);
+                infos.Add(WordInfo.Unknown with { Flags = WordFlags.Known });
+            }
+
+            return index;
+        }
+
+        for (int w = 0; w < lexicon.Count; w++)
+        {
+            int i = InfoOf(lexicon[w]);
+            CollectionsMarshal.AsSpan(infos)[i].Surface = w;
+        }
+
+        foreach (var (form, (lemma, rule)) in generated)
+        {
+            int i = InfoOf(form);
+            ref var info = ref CollectionsMarshal.AsSpan(infos)[i];
+            info.Lemma = lemma;
+            if (WordForms.IsVerbRule(rule)) info.Flags |= WordFlags.VerbForm;
+        }
+
+        void Flag(IEnumerable<string> words, WordFlags flag)
+        {
+            foreach (var word in words)
+            {
+                int i = InfoOf(word);
+                CollectionsMarshal.AsSpan(infos)[i].Flags |= flag;
+            }
+        }
+
+        Flag(english.Function, WordFlags.Function);
+        Flag(english.Negation.Where(w => w != "n't"), WordFlags.Negation);
+        Flag(english.ScopeBreak, WordFlags.ScopeBreak);
+        Flag(english.Preposition, WordFlags.Preposition);
+        Flag(english.Signage, WordFlags.Signage);
+        Flag(english.Modifier, WordFlags.Modifier);
+        Flag(["a", "an", "the"], WordFlags.Determiner);
+        Flag(["no"], WordFlags.No);
+        Flag(["or"], WordFlags.Or);
+        Flag(["one"], WordFlags.One);
+
+        // The phrase trie. Tag names are inserted first: a synonym never takes a phrase that is some tag's name.
+        var nodeTags = new List<List<int>?> { null };
+        var nodes = new List<TrieNode> { default };
+        var nameOwned = new List<bool> { false };
+        var rootChild = new int[lexicon.Count];
+        Array.Fill(rootChild, -1);
+        var edges = new Dictionary<long, int>();
+        int Insert(int[] words)
+        {
+            int node = rootChild[words[0]];
+            if (node < 0)
+            {
+                node = NewNode();
+                rootChild[words[0]] = node;
+            }
+
+            for (int i = 1; i < words.Length; i++)
+            {
+                ref var parent = ref CollectionsMarshal.AsSpan(nodes)[node];
+                parent.HasChildren = true;
+                parent.ChildMask |= 1UL << (words[i] & 63);
+                var key = EdgeKey(node, words[i]);
+                if (!edges.TryGetValue(key, out var child))
+                {
+                    child = NewNode();
+                    edges.Add(key, child);
+                }
+
+                node = child;
+            }
+
+            return node;
+        }
+
+        int NewNode()
+        {
+            nodes.Add(default);
+            nodeTags.Add(null);
+            nameOwned.Add(false);
+            return nodes.Count - 1;
+        }
+
+        for (int t = 0; t < names.Length; t++)
+        {
+            if (names[t].Length == 0) continue;
+            int node = Insert(names[t]);
+            if (nameOwned[node])
+            {
+                warnings.Add($"Tag {t} '{vocabulary[t].Name}' reads the same as tag {nodeTags[node]![0]} '{vocabulary[nodeTags[node]![0]].Name}'; the parser yields only the first.");
+                continue;
+            }
+
+            (nodeTags[node] ??= []).Add(t);
+            nameOwned[node] = true;
+        }
+
+        for (int t = 0; t < synonyms.Length; t++)
+        {
+            for (int s = 0; s < synonyms[t].Length; s++)
+            {
+                if (synonyms[t][s].Length == 0) continue;
+                int node = Insert(synonyms[t][s]);
+                if (nameOwned[node])
+                {
+                    if (nodeTags[node]![0] != t)
+                    {
+                        warnings.Add($"Synonym '{vocabulary[t].Synonyms[s]}' of tag {t} '{vocabulary[t].Name}' is the name of tag {nodeTags[node]![0]}; the name wins.");
+                    }
+
+                    continue;
+                }
+
+                var list = nodeTags[node] ??= [];
+                if (!list.Contains(t)) list.Add(t);
+            }
+        }
+
+        foreach (var words in ignored)
+        {
+            if (words.Length == 0) continue;
+            int node = Insert(words);
+            CollectionsMarshal.AsSpan(nodes)[node].Blocked = true;
+        }
+
+        var wordInfos = infos.ToArray();
+        for (int i = 0; i < wordInfos.Length; i++)
+        {
+            ref var info = ref wordInfos[i];
+            info.SurfaceNode = info.Surface >= 0 ? rootChild[info.Surface] : -1;
+            info.LemmaNode = info.Lemma >= 0 && info.Lemma != info.Surface ? rootChild[info.Lemma] : -1;
+        }
+
+        var flatTags = new List<int>();
+        var nodeArray = nodes.ToArray();
+        for (int n = 0; n < nodeArray.Length; n++)
+        {
+            ref var node = ref nodeArray[n];
+            if (node.Blocked || nodeTags[n] is not { } list) continue;
+            node.TagStart = flatTags.Count;
+            node.TagCount = list.Count;
+            flatTags.AddRange(list);
+            node.HeadCapable = list.Any(t => vocabulary[t].Category is not (TagCategory.Attribute or TagCategory.Action));
+        }
+
+        return new ParserTables
+        {
+            Forms = new WordTable(formIndex.Select(f => KeyValuePair.Create(f.Key, wordInfos[f.Value])).ToArray()),
+            EdgeTable = new EdgeTable(edges),
+            Lexicon = lexicon.ToArray(),
+            Nodes = nodeArray,
+            NodeTags = flatTags.ToArray(),
+            Warnings = warnings,
+        };
+    }
+}

@@ -1,0 +1,72 @@
+namespace RamDataEngine.Tagging.Tests.Language;
+
+public sealed class EnglishLemmatizerTests
+{
+    [Theory]
+    [InlineData("dogs", "dog")]
+    [InlineData("buses", "bus")]
+    [InlineData("boxes", "box")]
+    [InlineData("benches", "bench")]
+    [InlineData("dishes", "dish")]
+    [InlineData("glasses", "glass")]
+    [InlineData("potatoes", "potato")]
+    [InlineData("shoes", "shoe")]
+    [InlineData("cookies", "cookie")]
+    [InlineData("ponies", "pony")]
+    [InlineData("skies", "sky")]
+    [InlineData("ties", "tie")]
+    [InlineData("gloves", "glove")]
+    [InlineData("houses", "house")]
+    [InlineData("knives", "knife")]
+    [InlineData("leaves", "leaf")]
+    [InlineData("shelves", "shelf")]
+    [InlineData("men", "man")]
+    [InlineData("women", "woman")]
+    [InlineData("children", "child")]
+    [InlineData("people", "person")]
+    [InlineData("teeth", "tooth")]
+    [InlineData("mice", "mouse")]
+    [InlineData("geese", "goose")]
+    [InlineData("feet", "foot")]
+    public void Lemmatize_Plural_GivesTheSingular(string word, string lemma)
+        => Assert.Equal(lemma, EnglishLemmatizer.Lemmatize(word));
+
+    [Theory]
+    [InlineData("running", "run")]
+    [InlineData("sitting", "sit")]
+    [InlineData("riding", "ride")]
+    [InlineData("using", "use")]
+    [InlineData("skiing", "ski")]
+    [InlineData("eating", "eat")]
+    [InlineData("traveling", "travel")]
+    [InlineData("falling", "fall")]
+    [InlineData("lying", "lie")]
+    [InlineData("ran", "run")]
+    [InlineData("sat", "sit")]
+    [InlineData("opened", "open")]
+    [InlineData("parked", "park")]
+    [InlineData("decorated", "decorate")]
+    [InlineData("stopped", "stop")]
+    [InlineData("tiled", "tile")]
+    [InlineData("fried", "fry")]
+    [InlineData("tied", "tie")]
+    public void Lemmatize_VerbForm_GivesTheVerb(string word, string lemma)
+        => Assert.Equal(lemma, EnglishLemmatizer.Lemmatize(word));
+
+    [Theory]
+    [InlineData("building")]
+    [InlineData("ceiling")]
+    [InlineData("king")]
+    [InlineData("string")]
+    [InlineData("tennis")]
+    [InlineData("glass")]
+    [InlineData("bus")]
+    [InlineData("red")]
+    [InlineData("bed")]
+    [InlineData("speed")]
+    [InlineData("this")]
+    [InlineData("is")]
+    [InlineData("dog")]
+    public void Lemmatize_BaseForm_StaysTheSame(string word)
+        => Assert.Equal(word, EnglishLemmatizer.Lemmatize(word));
+}
