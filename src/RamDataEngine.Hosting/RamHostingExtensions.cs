@@ -13,6 +13,7 @@ using RamDataEngine.Datasets.Versions;
 using RamDataEngine.Grains.Campaigns;
 using RamDataEngine.Grains.Execution;
 using RamDataEngine.Grains.Ingest;
+using RamDataEngine.Grains.Parsing;
 using RamDataEngine.Grains.Persistence;
 using RamDataEngine.Grains.Stages;
 using RamDataEngine.Storage;
@@ -78,7 +79,12 @@ public static class RamHostingExtensions
 
     /// <summary>The stage plug-ins that ship with the engine.</summary>
     public static IServiceCollection AddRamStages(this IServiceCollection services)
-        => services.AddShardStage<IngestStage>();
+    {
+        services.TryAddSingleton<VocabularyStore>();
+        return services
+            .AddShardStage<IngestStage>()
+            .AddShardStage<ParseStage>();
+    }
 
     private static IBlobStore CreateBlobStore(RamStorageOptions options, IServiceProvider services) => options.Kind switch
     {

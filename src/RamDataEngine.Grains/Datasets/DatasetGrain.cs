@@ -35,6 +35,8 @@ public sealed class DatasetGrain(DatasetCatalog catalog) : Grain, IDatasetGrain
                 Operation = request.Operation,
                 CampaignId = request.CampaignId,
                 ConfigHash = request.ConfigHash,
+                VocabularyId = request.Properties.GetValueOrDefault("vocabulary"),
+                ModelId = request.Properties.GetValueOrDefault("model"),
                 Properties = request.Properties,
             },
             Shards = entries,
