@@ -17,6 +17,7 @@ public static class RamApp
             config.AddCommand<DemoCommand>("demo").WithDescription("Generate data and run the engine on one embedded silo.");
             config.AddCommand<GenerateCommand>("generate").WithDescription("Draw a synthetic dataset with known objects and incomplete, noisy captions.");
             config.AddCommand<IngestCommand>("ingest").WithDescription("Ingest a JSONL file + images into a new dataset (version 1).");
+            config.AddCommand<ParseCommand>("parse").WithDescription("Parse the captions of a dataset into tags (a new version with a parsed-tags layer).");
             config.AddBranch("datasets", datasets =>
             {
                 datasets.SetDescription("Versioned datasets.");

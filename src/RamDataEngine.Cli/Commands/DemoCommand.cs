@@ -3,6 +3,7 @@ using RamDataEngine.Cli.Infrastructure;
 using RamDataEngine.Contracts;
 using RamDataEngine.Core.Synthetic;
 using RamDataEngine.Datasets.Versions;
+using RamDataEngine.Grains.Parsing;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -42,6 +43,9 @@ public sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoCommand
         string dataset = $"demo-{DateTimeOffset.UtcNow:yyyyMMdd-HHmmss}";
         var ingest = await IngestCommand.IngestAsync(console, engine, generated.JsonlPath, dataset, settings.RowsPerShard, maxInFlight: 4, cancellationToken);
         if (ingest.Phase != CampaignPhase.Completed) return 1;
+
+        var parse = await ParseCommand.ParseAsync(console, engine, dataset, null, VocabularySources.SceneTags(), maxInFlight: 4, cancellationToken);
+        if (parse.Phase != CampaignPhase.Completed) return 1;
 
         await PrintVersionsAsync(engine.Catalog, dataset, cancellationToken);
         var head = await engine.Catalog.OpenAsync(dataset, cancellationToken: cancellationToken);

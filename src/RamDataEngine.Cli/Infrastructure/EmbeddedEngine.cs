@@ -17,6 +17,8 @@ public sealed class EmbeddedEngine : IAsyncDisposable
 
     public IGrainFactory Grains => _host.Grains;
 
+    public IServiceProvider Services => _host.Services;
+
     public IBlobStore Store => _host.Services.GetRequiredService<IBlobStore>();
 
     public DatasetCatalog Catalog => _host.Services.GetRequiredService<DatasetCatalog>();
