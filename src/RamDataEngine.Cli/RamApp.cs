@@ -37,7 +37,7 @@ public static class RamApp
             config.SetExceptionHandler((exception, _) =>
             {
                 var target = console ?? AnsiConsole.Console;
-                var shown = exception is CommandAppException or CommandRuntimeException ? exception : exception.GetBaseException();
+                var shown = exception is AggregateException or System.Reflection.TargetInvocationException ? exception.GetBaseException() : exception;
                 target.MarkupLineInterpolated($"[red]error:[/] {shown.Message}");
                 return exception is CommandAppException ? 2 : 1;
             });

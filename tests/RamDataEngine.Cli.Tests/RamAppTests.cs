@@ -69,7 +69,7 @@ public sealed class RamAppTests : IDisposable
         Assert.DoesNotContain("   at ", output);
     }
 
-    private static async Task<(int Code, string Output)> RunAsync(params string[] args)
+    internal static async Task<(int Code, string Output)> RunAsync(params string[] args)
     {
         var writer = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings

@@ -27,6 +27,8 @@ public class ClusterSettings : EngineSettings
         builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
         builder.UseOrleansClient(client =>
         {
+            // A command line should say at once that no silo answers, not keep retrying for minutes.
+            client.UseConnectionRetryFilter((_, _) => Task.FromResult(false));
             if (silo.Clustering == "azure")
             {
                 client.UseAzureStorageClustering(o => o.TableServiceClient = new Azure.Data.Tables.TableServiceClient(silo.ClusteringConnectionString));

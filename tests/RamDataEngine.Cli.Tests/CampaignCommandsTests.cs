@@ -1,0 +1,78 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using RamDataEngine.Contracts;
+using RamDataEngine.Core.Synthetic;
+using RamDataEngine.Grains.Ingest;
+using RamDataEngine.Grains.Parsing;
+using RamDataEngine.Hosting;
+using RamDataEngine.Storage;
+using RamDataEngine.Testing;
+
+namespace RamDataEngine.Cli.Tests;
+
+/// <summary>`ram campaign ...` talking as an Orleans client to a silo host running beside it.</summary>
+public sealed class CampaignCommandsTests : IAsyncLifetime
+{
+    private readonly TempDirectory _dir = new("cli-campaign");
+    private readonly int _gateway = FreePort();
+    private RamSiloHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = RamSiloHost.Create(c => c.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Ram:Storage:LocalPath"] = _dir.Combine("data"),
+            ["Ram:Silo:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Ram:Silo:GatewayPort"] = _gateway.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }));
+        await _host.StartAsync();
+        var generated = await SceneDatasetWriter.WriteAsync(_dir.Combine("src"), 40, new SceneGeneratorOptions { Seed = 9 });
+        var spec = await IngestPlanner.PlanAsync(_host.Services.GetRequiredService<IBlobStore>(), "ingest-cli", "cli", generated.JsonlPath, rowsPerShard: 10);
+        var campaign = _host.Grains.GetGrain<ICampaignGrain>("ingest-cli");
+        await campaign.StartAsync(spec);
+        await Eventually.UntilAsync(() => campaign.GetStatusAsync(), s => s.IsFinished, TimeSpan.FromMinutes(1), "the ingest");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public async Task CampaignStart_WithWatch_RunsOnTheRunningSiloAndCommits()
+    {
+        string vocabulary = await _host.Services.GetRequiredService<VocabularyStore>().SaveAsync(VocabularySources.SceneTags());
+
+        var (code, output) = await RamAppTests.RunAsync("campaign", "start", "parse", "--dataset", "cli", "--set", $"vocabulary={vocabulary}",
+            "--id", "parse-cli", "--watch", "--gateway", $"{_gateway}", "--data", _dir.Combine("data"));
+        var (listed, list) = await RamAppTests.RunAsync("campaign", "list", "--gateway", $"{_gateway}", "--data", _dir.Combine("data"));
+        var (statusCode, status) = await RamAppTests.RunAsync("campaign", "status", "parse-cli", "--gateway", $"{_gateway}");
+
+        Assert.True(code == 0, output);
+        Assert.Contains("Committed cli@2", output);
+        Assert.Equal(0, listed);
+        Assert.Contains("parse-cli", list);
+        Assert.Contains("ingest-cli", list);
+        Assert.Equal(0, statusCode);
+        Assert.Contains("Completed", status);
+    }
+
+    [Fact]
+    public async Task CampaignStatus_NoSiloOnTheGateway_FailsWithOneClearLine()
+    {
+        var (code, output) = await RamAppTests.RunAsync("campaign", "status", "x", "--gateway", $"{FreePort()}");
+
+        Assert.Equal(1, code);
+        Assert.Contains("error: Could not reach a silo", output);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
