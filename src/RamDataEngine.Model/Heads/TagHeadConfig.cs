@@ -18,7 +18,7 @@ public enum TagHeadKind
 /// <summary>The architecture of a tag head: saved with its weights so a head file is self-describing.</summary>
 public sealed record TagHeadConfig
 {
-    public TagHeadKind Kind { get; init; } = TagHeadKind.Query;
+    public TagHeadKind Kind { get; init; } = TagHeadKind.Mlp;
 
     /// <summary>Tags (outputs), aligned with the vocabulary the head was trained on.</summary>
     [Range(1, int.MaxValue)]

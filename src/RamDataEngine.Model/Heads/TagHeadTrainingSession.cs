@@ -97,7 +97,7 @@ public sealed class TagHeadTrainingSession : IDisposable
             TagCount = labels.TagCount,
             Dimension = features.Dimension,
             TokenCount = features.TokenCount,
-            HiddenSize = options.HiddenSize,
+            HiddenSize = options.EffectiveHiddenSize,
             AttentionHeads = options.AttentionHeads,
             FeedForward = options.FeedForward,
             EncoderId = encoderId,
