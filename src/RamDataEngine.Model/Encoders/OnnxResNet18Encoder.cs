@@ -19,7 +19,8 @@ public sealed class OnnxResNet18Encoder : IImageEncoder
 
     private const int Pixels = InputSize * InputSize;
     private const string CudaProvider = "CUDAExecutionProvider";
-    private static readonly SKSamplingOptions Sampling = new(SKFilterMode.Linear, SKMipmapMode.Linear);
+    private static readonly SKSamplingOptions Bilinear = new(SKFilterMode.Linear, SKMipmapMode.None);
+    private static readonly SKSamplingOptions Mipmapped = new(SKFilterMode.Linear, SKMipmapMode.Linear);
 
     private readonly Lock _gate = new();
     private readonly InferenceSession _session;
@@ -204,7 +205,9 @@ public sealed class OnnxResNet18Encoder : IImageEncoder
             using var subset = sourcePixmap.ExtractSubset(rect)
                 ?? throw new InvalidOperationException($"Region {rect} is outside the {image.Width}x{image.Height} image.");
             using var targetPixmap = new SKPixmap(targetInfo, (IntPtr)target, targetInfo.RowBytes);
-            if (!subset.ScalePixels(targetPixmap, Sampling))
+            // Bilinear alone aliases beyond a 2x reduction; mipmaps cost a pyramid per call, so only then.
+            var sampling = Math.Max(rect.Width, rect.Height) > 2 * InputSize ? Mipmapped : Bilinear;
+            if (!subset.ScalePixels(targetPixmap, sampling))
             {
                 throw new InvalidOperationException($"Resizing a {rect.Width}x{rect.Height} region to {InputSize}x{InputSize} failed.");
             }
