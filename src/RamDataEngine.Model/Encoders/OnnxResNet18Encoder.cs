@@ -251,6 +251,7 @@ public sealed class OnnxResNet18Encoder : IImageEncoder
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", options.Spinning ? "1" : "0");
         if (options.Device == ComputeDevice.Cuda)
         {
             var available = OrtEnv.Instance().GetAvailableProviders();

@@ -22,6 +22,9 @@ public sealed class OnnxResNet18EncoderOptions
     [Range(0, 1024)]
     public int Threads { get; set; }
 
+    /// <summary>Whether ONNX Runtime's idle intra-op threads spin; spinning wastes a shared core (other stages, other silos' work) for little gain.</summary>
+    public bool Spinning { get; set; }
+
     /// <summary><see cref="ComputeDevice.Cuda"/> selects ONNX Runtime's CUDA provider; it fails clearly where that provider is not in the native package.</summary>
     public ComputeDevice Device { get; set; } = ComputeDevice.Cpu;
 

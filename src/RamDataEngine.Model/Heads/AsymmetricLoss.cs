@@ -34,24 +34,31 @@ public static class AsymmetricLoss
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(targets);
         options ??= new AsymmetricLossOptions();
+
+        // Scalars are held in variables and arithmetic goes through TorchOps: see there why.
+        using var clip = options.Clip.ToScalar();
+        using var epsilon = options.Epsilon.ToScalar();
+        using var gammaPositive = options.GammaPositive.ToScalar();
+        using var gammaNegative = options.GammaNegative.ToScalar();
         using var scope = NewDisposeScope();
         var positive = sigmoid(logits);
-        var negative = 1 - positive;
-        if (options.Clip > 0) negative = (negative + options.Clip).clamp_max(1);
-        var loss = (targets * positive.clamp_min(options.Epsilon).log()) + ((1 - targets) * negative.clamp_min(options.Epsilon).log());
+        var negative = positive.OneMinus();
+        if (options.Clip > 0) negative = negative.Plus(clip).clamp_max(TorchOps.One);
+        var notTargets = targets.OneMinus();
+        var loss = targets.mul(positive.clamp_min(epsilon).log()).Plus(notTargets.mul(negative.clamp_min(epsilon).log()));
         if (options.GammaNegative > 0 || options.GammaPositive > 0)
         {
             Tensor weight;
             using (no_grad())
             {
-                var pt = (positive * targets) + (negative * (1 - targets));
-                var gamma = (targets * options.GammaPositive) + ((1 - targets) * options.GammaNegative);
-                weight = pow(1 - pt, gamma);
+                var pt = positive.mul(targets).Plus(negative.mul(notTargets));
+                var gamma = targets.mul(gammaPositive).Plus(notTargets.mul(gammaNegative));
+                weight = pt.OneMinus().pow(gamma);
             }
 
-            loss = loss * weight;
+            loss = loss.mul(weight);
         }
 
-        return (-loss.sum()).MoveToOuterDisposeScope();
+        return loss.sum().neg().MoveToOuterDisposeScope();
     }
 }

@@ -71,6 +71,7 @@ internal sealed class QueryTagHead : Module<Tensor, Tensor>
     private readonly LayerNorm? ffn_norm;
     private readonly Parameter class_weight;
     private readonly Parameter class_bias;
+    private readonly Scalar attention_scale; // held for the module's life: see TorchOps on implicit scalars
     private readonly int heads;
     private readonly int width;
 
@@ -82,8 +83,9 @@ internal sealed class QueryTagHead : Module<Tensor, Tensor>
         input_norm = LayerNorm(config.Dimension);
         key = Linear(config.Dimension, width);
         value = Linear(config.Dimension, width);
-        position = Parameter(randn(config.TokenCount, width) * 0.02);
-        queries = Parameter(randn(config.TagCount, width) * 0.02);
+        using var initScale = 0.02.ToScalar();
+        position = Parameter(randn(config.TokenCount, width).mul_(initScale));
+        queries = Parameter(randn(config.TagCount, width).mul_(initScale));
         attention_norm = LayerNorm(width);
         if (config.FeedForward)
         {
@@ -92,8 +94,10 @@ internal sealed class QueryTagHead : Module<Tensor, Tensor>
             ffn_norm = LayerNorm(width);
         }
 
-        double bound = 1 / Math.Sqrt(width);
-        class_weight = Parameter(rand(config.TagCount, width) * (2 * bound) - bound);
+        using var range = (2 / Math.Sqrt(width)).ToScalar();
+        using var offset = (-1 / Math.Sqrt(width)).ToScalar();
+        class_weight = Parameter(rand(config.TagCount, width).mul_(range).add_(offset, TorchOps.One));
+        attention_scale = (1 / Math.Sqrt(width / heads)).ToScalar();
         class_bias = Parameter(zeros(config.TagCount));
         RegisterComponents();
     }
@@ -104,15 +108,21 @@ internal sealed class QueryTagHead : Module<Tensor, Tensor>
         long n = input.shape[0], tokens = input.shape[1], tags = queries.shape[0];
         long headWidth = width / heads;
         var x = input_norm.forward(input);
-        var k = key.forward(x) + position;                                   // [n, L, w]
+        var k = key.forward(x).Plus(position);                                 // [n, L, w]
         var v = value.forward(x);                                            // [n, L, w]
         var q = queries.view(tags, heads, headWidth).permute(1, 0, 2);       // [h, T, hw]
         var kh = k.view(n, tokens, heads, headWidth).permute(0, 2, 3, 1);    // [n, h, hw, L]
         var vh = v.view(n, tokens, heads, headWidth).permute(0, 2, 1, 3);    // [n, h, L, hw]
-        var attention = functional.softmax(matmul(q.unsqueeze(0), kh) / Math.Sqrt(headWidth), -1); // [n, h, T, L]
+        var attention = functional.softmax(matmul(q.unsqueeze(0), kh).mul_(attention_scale), -1); // [n, h, T, L]
         var attended = matmul(attention, vh).permute(0, 2, 1, 3).reshape(n, tags, width);       // [n, T, w]
-        var o = attention_norm.forward(attended + queries);
-        if (ffn_in is not null) o = ffn_norm!.forward(o + ffn_out!.forward(functional.gelu(ffn_in.forward(o))));
-        return ((o * class_weight).sum(-1) + class_bias).MoveToOuterDisposeScope();
+        var o = attention_norm.forward(attended.Plus(queries));
+        if (ffn_in is not null) o = ffn_norm!.forward(o.Plus(ffn_out!.forward(functional.gelu(ffn_in.forward(o)))));
+        return o.mul(class_weight).sum(-1).Plus(class_bias).MoveToOuterDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) attention_scale.Dispose();
+        base.Dispose(disposing);
     }
 }

@@ -42,9 +42,12 @@ public sealed record TagHeadTrainingOptions
     /// <summary>Seeds weight initialisation, the validation split and each epoch's data order.</summary>
     public long Seed { get; init; } = 42;
 
-    /// <summary>Torch CPU threads (process-wide in libtorch); 0 leaves libtorch's default.</summary>
+    /// <summary>
+    /// Torch CPU threads (process-wide in libtorch); 0 leaves libtorch's default (one per core). 1 by default: these
+    /// heads are small, and on a shared 2-core machine 2 threads measured 2-10x slower than 1 (docs/model.md).
+    /// </summary>
     [Range(0, 1024)]
-    public int Threads { get; init; }
+    public int Threads { get; init; } = 1;
 
     /// <summary><see cref="ComputeDevice.Cuda"/> runs on the GPU where TorchSharp has a CUDA backend; same code path.</summary>
     public ComputeDevice Device { get; init; } = ComputeDevice.Cpu;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using RamDataEngine.Core.Evaluation;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace RamDataEngine.Model.Heads;
@@ -30,7 +29,7 @@ public sealed class TagHeadTrainingSession : IDisposable
     private readonly int[] _validationRows;
     private readonly nn.Module<Tensor, Tensor> _model;
     private readonly nn.Module<Tensor, Tensor> _best;
-    private readonly AdamW _optimizer;
+    private readonly AdamWOptimizer _optimizer;
     private readonly Device _device;
     private readonly List<TagHeadEpochResult> _history = [];
     private float[] _batchFeatures = [];
@@ -58,7 +57,7 @@ public sealed class TagHeadTrainingSession : IDisposable
         _model.to(_device);
         _best.to(_device);
         TagHeadSerializer.CopyState(_model, _best);
-        _optimizer = torch.optim.AdamW(_model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+        _optimizer = new AdamWOptimizer(_model.parameters(), options.LearningRate, options.WeightDecay);
     }
 
     public TagHeadTrainingOptions Options { get; }
@@ -123,7 +122,7 @@ public sealed class TagHeadTrainingSession : IDisposable
         {
             session._model.load(reader);
             session._best.load(reader);
-            session._optimizer.load_state_dict(reader);
+            session._optimizer.Load(reader);
             session.Epoch = header.Epoch;
             session.BestEpoch = header.BestEpoch;
             session.BestValidationMap = header.BestValidationMap ?? double.NaN;
@@ -152,13 +151,16 @@ public sealed class TagHeadTrainingSession : IDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             var rows = order.AsSpan(start, Math.Min(Options.BatchSize, order.Length - start));
-            using var scope = NewDisposeScope();
-            var (input, targets) = Gather(rows);
-            var loss = AsymmetricLoss.Compute(_model.forward(input), targets, Options.Loss);
-            _optimizer.zero_grad();
-            loss.backward();
-            _optimizer.step();
-            lossSum += loss.item<float>();
+            using (var scope = NewDisposeScope())
+            {
+                var (input, targets) = Gather(rows);
+                var loss = AsymmetricLoss.Compute(_model.forward(input), targets, Options.Loss);
+                _model.zero_grad();
+                loss.backward();
+                lossSum += loss.item<float>();
+            }
+
+            _optimizer.Step();
         }
 
         double seconds = clock.Elapsed.TotalSeconds;
@@ -218,7 +220,7 @@ public sealed class TagHeadTrainingSession : IDisposable
         TagHeadSerializer.WriteHeader(writer, CheckpointMagic, header);
         _model.save(writer);
         _best.save(writer);
-        _optimizer.save_state_dict(writer);
+        _optimizer.Save(writer);
         writer.Flush();
     }
 
