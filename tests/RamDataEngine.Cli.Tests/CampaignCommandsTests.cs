@@ -16,7 +16,7 @@ namespace RamDataEngine.Cli.Tests;
 public sealed class CampaignCommandsTests : IAsyncLifetime
 {
     private readonly TempDirectory _dir = new("cli-campaign");
-    private readonly int _gateway = FreePort();
+    private readonly int _gateway = Ports.Free();
     private RamSiloHost _host = null!;
 
     public async Task InitializeAsync()
@@ -24,7 +24,7 @@ public sealed class CampaignCommandsTests : IAsyncLifetime
         _host = RamSiloHost.Create(c => c.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Ram:Storage:LocalPath"] = _dir.Combine("data"),
-            ["Ram:Silo:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Ram:Silo:SiloPort"] = Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Ram:Silo:GatewayPort"] = _gateway.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }));
         await _host.StartAsync();
@@ -63,16 +63,10 @@ public sealed class CampaignCommandsTests : IAsyncLifetime
     [Fact]
     public async Task CampaignStatus_NoSiloOnTheGateway_FailsWithOneClearLine()
     {
-        var (code, output) = await RamAppTests.RunAsync("campaign", "status", "x", "--gateway", $"{FreePort()}");
+        var (code, output) = await RamAppTests.RunAsync("campaign", "status", "x", "--gateway", $"{Ports.Free()}");
 
         Assert.Equal(1, code);
         Assert.Contains("error: Could not reach a silo", output);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -80,8 +80,8 @@ public sealed class RamSiloHostTests : IDisposable
         var settings = new Dictionary<string, string?>
         {
             ["Ram:Storage:LocalPath"] = _dir.Combine("data"),
-            ["Ram:Silo:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Ram:Silo:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Ram:Silo:SiloPort"] = Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Ram:Silo:GatewayPort"] = Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Ram:Silo:ClusterId"] = $"test-{Guid.NewGuid():N}",
         };
         foreach (var (key, value) in extra) settings[key] = value;
@@ -99,10 +99,4 @@ public sealed class RamSiloHostTests : IDisposable
         Assert.Equal(CampaignPhase.Completed, status.Phase);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -151,15 +151,9 @@ public sealed class CampaignGrainTests(ThreeSiloFixture fixture)
         Assert.Contains("No stage named 'no-such-stage'", error.Message);
     }
 
-    private async Task<CampaignStatus> RunAsync(string id, CampaignSpec spec)
-    {
-        var campaign = fixture.Cluster.Grains.GetGrain<ICampaignGrain>(id);
-        await campaign.StartAsync(spec);
-        return await WaitAsync(campaign);
-    }
+    private Task<CampaignStatus> RunAsync(string id, CampaignSpec spec) => CampaignRuns.RunAsync(fixture.Cluster.Grains, id, spec);
 
-    private static Task<CampaignStatus> WaitAsync(ICampaignGrain campaign)
-        => Eventually.UntilAsync(() => campaign.GetStatusAsync(), s => s.IsFinished, TimeSpan.FromMinutes(2), "the campaign to finish");
+    private static Task<CampaignStatus> WaitAsync(ICampaignGrain campaign) => CampaignRuns.WaitAsync(campaign);
 
     internal static CampaignSpec Spec(string dataset, string stage, params (string Key, string Value)[] config) => new()
     {

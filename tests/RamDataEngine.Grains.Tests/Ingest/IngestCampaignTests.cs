@@ -131,10 +131,5 @@ public sealed class IngestCampaignTests(ThreeSiloFixture fixture) : IDisposable
         return reasons;
     }
 
-    private async Task<CampaignStatus> RunAsync(string id, CampaignSpec spec)
-    {
-        var campaign = fixture.Cluster.Grains.GetGrain<ICampaignGrain>(id);
-        await campaign.StartAsync(spec);
-        return await Eventually.UntilAsync(() => campaign.GetStatusAsync(), s => s.IsFinished, TimeSpan.FromMinutes(2), "the ingest to finish");
-    }
+    private Task<CampaignStatus> RunAsync(string id, CampaignSpec spec) => CampaignRuns.RunAsync(fixture.Cluster.Grains, id, spec);
 }

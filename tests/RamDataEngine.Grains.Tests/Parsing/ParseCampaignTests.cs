@@ -81,9 +81,7 @@ public sealed class ParseCampaignTests(ThreeSiloFixture fixture) : IDisposable
 
     private async Task<CampaignStatus> RunAsync(string id, CampaignSpec spec)
     {
-        var campaign = fixture.Cluster.Grains.GetGrain<ICampaignGrain>(id);
-        await campaign.StartAsync(spec);
-        var status = await Eventually.UntilAsync(() => campaign.GetStatusAsync(), s => s.IsFinished, TimeSpan.FromMinutes(2), $"campaign {id}");
+        var status = await CampaignRuns.RunAsync(fixture.Cluster.Grains, id, spec);
         Assert.True(status.Phase == CampaignPhase.Completed, status.Message);
         return status;
     }
