@@ -18,6 +18,11 @@ public static class RamApp
             config.AddCommand<GenerateCommand>("generate").WithDescription("Draw a synthetic dataset with known objects and incomplete, noisy captions.");
             config.AddCommand<IngestCommand>("ingest").WithDescription("Ingest a JSONL file + images into a new dataset (version 1).");
             config.AddCommand<ParseCommand>("parse").WithDescription("Parse the captions of a dataset into tags (a new version with a parsed-tags layer).");
+            config.AddBranch("vocab", vocab =>
+            {
+                vocab.SetDescription("Tag vocabularies.");
+                vocab.AddCommand<VocabMineCommand>("mine").WithDescription("Mine candidate terms from a dataset's captions; write the top as a vocabulary or list what one lacks.");
+            });
             config.AddBranch("datasets", datasets =>
             {
                 datasets.SetDescription("Versioned datasets.");

@@ -55,6 +55,12 @@ public sealed record CampaignSpec
 
     /// <summary>Create the dataset (ingest): its first version has no parent.</summary>
     [Id(8)] public bool CreatesDataset { get; init; }
+
+    /// <summary>
+    /// Commit a new version when every shard is done (the default). False for an analysis campaign (e.g. vocabulary
+    /// mining), whose stages hand their results elsewhere: it ends Completed with no version and leaves the head alone.
+    /// </summary>
+    [Id(9)] public bool Commits { get; init; } = true;
 }
 
 public enum CampaignPhase

@@ -13,6 +13,7 @@ using RamDataEngine.Datasets.Versions;
 using RamDataEngine.Grains.Campaigns;
 using RamDataEngine.Grains.Execution;
 using RamDataEngine.Grains.Ingest;
+using RamDataEngine.Grains.Mining;
 using RamDataEngine.Grains.Parsing;
 using RamDataEngine.Grains.Persistence;
 using RamDataEngine.Grains.Stages;
@@ -83,7 +84,8 @@ public static class RamHostingExtensions
         services.TryAddSingleton<VocabularyStore>();
         return services
             .AddShardStage<IngestStage>()
-            .AddShardStage<ParseStage>();
+            .AddShardStage<ParseStage>()
+            .AddShardStage<MineTermsStage>();
     }
 
     private static IBlobStore CreateBlobStore(RamStorageOptions options, IServiceProvider services) => options.Kind switch

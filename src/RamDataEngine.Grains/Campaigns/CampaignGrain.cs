@@ -200,6 +200,12 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
             LogStage(Id, State.StageIndex, State.Spec.Stages[State.StageIndex]);
             await DispatchAsync(cancellationToken);
         }
+        else if (!State.Spec.Commits)
+        {
+            // An analysis campaign: its stages handed their results elsewhere, so there is no version to commit.
+            await FinishAsync(CampaignPhase.Completed, null, cancellationToken);
+            LogAnalysed(Id, State.Spec.Dataset, State.RowsProcessed, State.Quarantined.Count);
+        }
         else
         {
             State.Phase = CampaignPhase.Committing;
@@ -471,6 +477,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         foreach (var stage in spec.Stages) _stages.Get(stage);
         if (spec.MaxInFlight is < 1 or > 100_000) throw new ArgumentException($"MaxInFlight {spec.MaxInFlight} is outside 1..100000.");
         if (spec.MaxAttempts is < 1 or > 100) throw new ArgumentException($"MaxAttempts {spec.MaxAttempts} is outside 1..100.");
+        if (spec.CreatesDataset && !spec.Commits) throw new ArgumentException("A campaign that creates a dataset must commit it (Commits is false).");
     }
 
     private CampaignStatus Status()
@@ -553,6 +560,9 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} committed {Dataset} version {Version}: {Rows} rows, {Quarantined} quarantined")]
     private partial void LogCommitted(string campaignId, string dataset, int version, long rows, long quarantined);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} analysed {Dataset} without committing: {Rows} rows, {Quarantined} shards quarantined")]
+    private partial void LogAnalysed(string campaignId, string dataset, long rows, int quarantined);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: commit attempt {Attempt} failed")]
     private partial void LogCommitRetry(string campaignId, int attempt, Exception exception);
