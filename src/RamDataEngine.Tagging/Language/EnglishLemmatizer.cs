@@ -113,6 +113,10 @@ public static class EnglishLemmatizer
         char last = stem[^1];
         if (WordForms.IsVowel(last) || last is 'w' or 'x' or 'y') return false;
         if (n == 2) return WordForms.IsVowel(stem[0]);
+        // No English word ends in v: serving -> serve, carving -> carve.
+        if (last == 'v') return true;
+        // preparing -> prepare, securing -> secure, admiring -> admire; but wearing -> wear, pairing -> pair.
+        if (last == 'r' && n >= 3 && stem[^2] is 'a' or 'u' or 'i' && !WordForms.IsVowel(stem[^3])) return true;
         if (stem.EndsWith("at", StringComparison.Ordinal) && n > 4) return true;
         if (stem.EndsWith("iz", StringComparison.Ordinal) || stem.EndsWith("is", StringComparison.Ordinal) && n > 4) return true;
         if (last is 'v' or 'c' && WordForms.IsVowel(stem[^2])) return true;
