@@ -39,4 +39,19 @@ internal static class BenchData
 
         return captions.ToArray();
     }
+
+    /// <summary>Each image of a COCO captions jsonl file with its captions, in file order.</summary>
+    public static (long ImageId, string[] Captions)[] ReadImages(string jsonlPath)
+    {
+        var images = new List<(long, string[])>();
+        foreach (var line in File.ReadLines(jsonlPath))
+        {
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            using var doc = JsonDocument.Parse(line);
+            var root = doc.RootElement;
+            images.Add((root.GetProperty("image_id").GetInt64(), root.GetProperty("captions").EnumerateArray().Select(c => c.GetString()!).ToArray()));
+        }
+
+        return images.ToArray();
+    }
 }

@@ -114,6 +114,45 @@ public sealed class LocalFolderBlobStore : IBlobStore
         }
     }
 
+    /// <remarks>
+    /// The file is renamed into the store's folder, fsynced, stamped and renamed over the target like a write's temp
+    /// file, so nothing is copied when it is on the store's file system (across file systems the first move copies).
+    /// </remarks>
+    public async Task<BlobProperties> PublishFileAsync(string path, string localFilePath, BlobCondition condition, CancellationToken cancellationToken = default)
+    {
+        string target = FullPath(path);
+        ArgumentException.ThrowIfNullOrEmpty(localFilePath);
+        string source = Path.GetFullPath(localFilePath);
+        if (!File.Exists(source)) throw new FileNotFoundException($"Cannot publish '{source}' as blob '{path}' in {Location}: there is no such file.", source);
+        string folder = Path.GetDirectoryName(target)!;
+        Directory.CreateDirectory(folder);
+        string temp = Path.Combine(folder, $".{Guid.NewGuid():N}{TempSuffix}");
+        try
+        {
+            File.Move(source, temp);
+            long length;
+            using (var handle = File.OpenHandle(temp, FileMode.Open, FileAccess.Write))
+            {
+                // Durable before it becomes visible, as for WriteAsync: a crash must not leave a named but empty blob.
+                RandomAccess.FlushToDisk(handle);
+                length = RandomAccess.GetLength(handle);
+            }
+
+            if (condition.Kind == BlobConditionKind.None)
+            {
+                var stamp = Stamp(temp, notBefore: null);
+                File.Move(temp, target, overwrite: true);
+                return Properties(path, length, stamp);
+            }
+
+            return await ConditionalMoveAsync(path, temp, length, target, condition, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
     public async IAsyncEnumerable<BlobProperties> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         BlobPath.ValidatePrefix(prefix);

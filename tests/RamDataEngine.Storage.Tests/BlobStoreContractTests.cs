@@ -8,6 +8,8 @@ namespace RamDataEngine.Storage.Tests;
 /// <summary>The behaviour every <see cref="IBlobStore"/> must show; each implementation runs it through a subclass.</summary>
 public abstract class BlobStoreContractTests : IAsyncLifetime
 {
+    private string? _localFolder;
+
     protected IBlobStore Store { get; private set; } = null!;
 
     /// <summary>A fresh, empty store for one test.</summary>
@@ -18,7 +20,11 @@ public abstract class BlobStoreContractTests : IAsyncLifetime
 
     public async Task InitializeAsync() => Store = await CreateStoreAsync();
 
-    public Task DisposeAsync() => DeleteStoreAsync();
+    public async Task DisposeAsync()
+    {
+        await DeleteStoreAsync();
+        if (_localFolder is not null) Directory.Delete(_localFolder, recursive: true);
+    }
 
     [Theory]
     [InlineData(0)]
@@ -377,6 +383,117 @@ public abstract class BlobStoreContractTests : IAsyncLifetime
         var e = await Assert.ThrowsAnyAsync<ArgumentException>(() => ToListAsync(Store.ListAsync(prefix)));
 
         Assert.Contains($"'{prefix}'", e.Message);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1000)]
+    [InlineData((12 << 20) + 12_345)]
+    public async Task PublishFileAsync_NewPath_BlobHoldsTheFileBytesAndTheFileIsGone(int length)
+    {
+        var data = TestData.Bytes(length, seed: length);
+        string file = LocalFile(data);
+
+        var published = await Store.PublishFileAsync("published/shard.parquet", file, BlobCondition.None);
+
+        Assert.False(File.Exists(file));
+        Assert.Equal(length, published.Length);
+        Assert.Equal("published/shard.parquet", published.Path);
+        await using var stream = await Store.OpenReadAsync("published/shard.parquet");
+        var copy = new MemoryStream();
+        await stream.CopyToAsync(copy, 1 << 20);
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(copy.ToArray()));
+        Assert.Equal(published.ETag, (await Store.GetPropertiesAsync("published/shard.parquet"))!.ETag);
+    }
+
+    [Fact]
+    public async Task PublishFileAsync_ExistingPathWithoutCondition_ReplacesWithANewETag()
+    {
+        var first = await Store.WriteAsync("retry.parquet", "first attempt"u8.ToArray());
+
+        var second = await Store.PublishFileAsync("retry.parquet", LocalFile("second attempt"u8.ToArray()), BlobCondition.None);
+
+        Assert.NotEqual(first.ETag, second.ETag);
+        var read = await Store.ReadAsync("retry.parquet");
+        Assert.Equal("second attempt"u8.ToArray(), read!.Data.ToArray());
+        Assert.Equal(second.ETag, read.Properties.ETag);
+    }
+
+    [Fact]
+    public async Task PublishFileAsync_IfNotExistsOnNewPath_Creates()
+    {
+        var published = await Store.PublishFileAsync("new.parquet", LocalFile("new"u8.ToArray()), BlobCondition.IfNotExists);
+
+        var read = await Store.ReadAsync("new.parquet");
+        Assert.Equal("new"u8.ToArray(), read!.Data.ToArray());
+        Assert.Equal(published.ETag, read.Properties.ETag);
+    }
+
+    [Fact]
+    public async Task PublishFileAsync_IfNotExistsOnExistingPath_ThrowsConditionFailedAndKeepsContent()
+    {
+        var original = await Store.WriteAsync("once.parquet", "original"u8.ToArray());
+
+        var e = await Assert.ThrowsAsync<BlobConditionFailedException>(
+            () => Store.PublishFileAsync("once.parquet", LocalFile("intruder"u8.ToArray()), BlobCondition.IfNotExists));
+
+        Assert.Equal("once.parquet", e.Path);
+        Assert.Equal(BlobConditionKind.IfNotExists, e.Condition.Kind);
+        var read = await Store.ReadAsync("once.parquet");
+        Assert.Equal("original"u8.ToArray(), read!.Data.ToArray());
+        Assert.Equal(original.ETag, read.Properties.ETag);
+    }
+
+    [Fact]
+    public async Task PublishFileAsync_IfMatchCurrentETag_Replaces_AndStaleETagThrowsKeepingContent()
+    {
+        var v1 = await Store.WriteAsync("cas.parquet", "v1"u8.ToArray());
+
+        var v2 = await Store.PublishFileAsync("cas.parquet", LocalFile("v2"u8.ToArray()), BlobCondition.IfMatch(v1.ETag));
+        var e = await Assert.ThrowsAsync<BlobConditionFailedException>(
+            () => Store.PublishFileAsync("cas.parquet", LocalFile("v3"u8.ToArray()), BlobCondition.IfMatch(v1.ETag)));
+
+        Assert.NotEqual(v1.ETag, v2.ETag);
+        Assert.Equal(v1.ETag, e.Condition.ETag);
+        var read = await Store.ReadAsync("cas.parquet");
+        Assert.Equal("v2"u8.ToArray(), read!.Data.ToArray());
+        Assert.Equal(v2.ETag, read.Properties.ETag);
+    }
+
+    [Fact]
+    public async Task PublishFileAsync_MissingLocalFile_ThrowsFileNotFoundAndCreatesNothing()
+    {
+        string missing = Path.Combine(LocalFolder, "never-written.parquet");
+
+        await Assert.ThrowsAsync<FileNotFoundException>(() => Store.PublishFileAsync("missing.parquet", missing, BlobCondition.None));
+
+        Assert.Null(await Store.GetPropertiesAsync("missing.parquet"));
+        Assert.Empty(await ToListAsync(Store.ListAsync("")));
+    }
+
+    [Theory]
+    [MemberData(nameof(InvalidPaths))]
+    public async Task PublishFileAsync_InvalidPath_ThrowsArgumentExceptionNamingThePathAndKeepsTheFile(string path)
+    {
+        string shown = string.Concat(path.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+        string file = LocalFile("x"u8.ToArray());
+
+        var e = await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.PublishFileAsync(path, file, BlobCondition.None));
+
+        Assert.Contains($"'{shown}'", e.Message);
+        Assert.True(File.Exists(file));
+        Assert.Empty(await ToListAsync(Store.ListAsync("")));
+    }
+
+    /// <summary>A local folder for files to publish, outside the store, deleted with it.</summary>
+    private string LocalFolder => _localFolder ??= Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"ram-publish-{Guid.NewGuid():N}")).FullName;
+
+    /// <summary>Writes <paramref name="data"/> to a new file in <see cref="LocalFolder"/> and returns its path.</summary>
+    private string LocalFile(byte[] data)
+    {
+        string file = Path.Combine(LocalFolder, $"{Guid.NewGuid():N}.parquet.tmp");
+        File.WriteAllBytes(file, data);
+        return file;
     }
 
     protected static async Task<List<BlobProperties>> ToListAsync(IAsyncEnumerable<BlobProperties> items)

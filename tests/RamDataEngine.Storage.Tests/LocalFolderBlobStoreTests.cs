@@ -34,6 +34,27 @@ public sealed class LocalFolderBlobStoreTests : BlobStoreContractTests
     }
 
     [Fact]
+    public async Task PublishFileAsync_AnyCondition_LeavesNoTempFilesInTheStoreOrStaging()
+    {
+        using var staging = new TempDirectory("ram-staging");
+        string Stage(string name)
+        {
+            string file = staging.Combine(name);
+            File.WriteAllBytes(file, new byte[3]);
+            return file;
+        }
+
+        await Store.PublishFileAsync("x/a.bin", Stage("a"), BlobCondition.None);
+        await Store.PublishFileAsync("x/b.bin", Stage("b"), BlobCondition.IfNotExists);
+        await Assert.ThrowsAsync<BlobConditionFailedException>(() => Store.PublishFileAsync("x/b.bin", Stage("c"), BlobCondition.IfNotExists));
+
+        Assert.Equal(["x/a.bin", "x/b.bin"], (await ToListAsync(Store.ListAsync(""))).Select(p => p.Path));
+        Assert.Equal(["a.bin", "b.bin"], Directory.GetFiles(_folder!.Combine("x")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        // The refused file was moved into the store's folder before the check, and removed there.
+        Assert.Empty(Directory.GetFiles(staging.Path));
+    }
+
+    [Fact]
     public async Task WriteAsync_ClockStandingStill_StillGivesEveryVersionANewETag()
     {
         var frozen = new FrozenTimeProvider(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));

@@ -6,7 +6,8 @@ namespace RamDataEngine.Datasets.Shards;
 /// <summary>
 /// Writes one shard file (base or layer) from columnar batches: rows are cut into row groups by row count and
 /// estimated bytes, the file is staged in a local temp file while its SHA-256 is computed on the way, and
-/// <see cref="CompleteAsync"/> publishes it to the blob store. Memory stays bounded by one row group.
+/// <see cref="CompleteAsync"/> hands that file to the blob store (<see cref="IBlobStore.PublishFileAsync"/>: a rename
+/// for a local folder store on the same file system, no second copy). Memory stays bounded by one row group.
 /// </summary>
 /// <remarks>
 /// Not thread-safe: one writer per shard task. Disposing without <see cref="CompleteAsync"/> publishes nothing.
@@ -20,6 +21,7 @@ public sealed class ShardWriter<TBatch> : IAsyncDisposable
     private readonly ShardWriterOptions _options;
     private readonly Dictionary<string, string> _metadata;
     private readonly FileStream _staging;
+    private readonly string _stagingPath;
     private readonly HashingWriteStream _hashing;
     private readonly ColumnWriteContext _columns = new();
     private readonly TBatch _pending = new();
@@ -27,13 +29,14 @@ public sealed class ShardWriter<TBatch> : IAsyncDisposable
     private long _pendingBytes;
     private State _state;
 
-    private ShardWriter(IBlobStore store, string path, ShardWriterOptions options, Dictionary<string, string> metadata, FileStream staging)
+    private ShardWriter(IBlobStore store, string path, ShardWriterOptions options, Dictionary<string, string> metadata, FileStream staging, string stagingPath)
     {
         _store = store;
         Path = path;
         _options = options;
         _metadata = metadata;
         _staging = staging;
+        _stagingPath = stagingPath;
         _hashing = new HashingWriteStream(staging);
     }
 
@@ -86,9 +89,10 @@ public sealed class ShardWriter<TBatch> : IAsyncDisposable
         string folder = options.TempDirectory ?? System.IO.Path.GetTempPath();
         Directory.CreateDirectory(folder);
         string stagingPath = System.IO.Path.Combine(folder, $"ram-shard-{Guid.NewGuid():N}.parquet.tmp");
-        // DeleteOnClose: the staging file goes away however the writer ends, published or not.
-        var staging = new FileStream(stagingPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
-        var writer = new ShardWriter<TBatch>(store, path, options, all, staging);
+        // Not DeleteOnClose: CompleteAsync closes the file and hands it to the store, which may move it into place;
+        // DisposeAsync deletes it if it is still here.
+        var staging = new FileStream(stagingPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+        var writer = new ShardWriter<TBatch>(store, path, options, all, staging, stagingPath);
         try
         {
             var parquetOptions = new ParquetOptions { CompressionMethod = ToParquet(options.Compression) };
@@ -167,8 +171,8 @@ public sealed class ShardWriter<TBatch> : IAsyncDisposable
             long bytes = _hashing.BytesWritten;
             string sha256 = _hashing.FinishHash();
 
-            _staging.Position = 0;
-            var published = await _store.WriteAsync(Path, _staging, condition, cancellationToken).ConfigureAwait(false);
+            await _staging.DisposeAsync().ConfigureAwait(false);
+            var published = await _store.PublishFileAsync(Path, _stagingPath, condition, cancellationToken).ConfigureAwait(false);
             if (published.Length != bytes)
             {
                 throw new IOException($"Shard file '{Path}' in {_store.Location} was published with {published.Length} bytes but {bytes} were written.");
@@ -205,6 +209,15 @@ public sealed class ShardWriter<TBatch> : IAsyncDisposable
         _columns.Dispose();
         await _hashing.DisposeAsync().ConfigureAwait(false);
         await _staging.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            // Gone already when published; otherwise (abandoned, failed, refused by the store) it is ours to remove.
+            File.Delete(_stagingPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A stray temp file is no reason to fail a dispose (which may be unwinding another error).
+        }
     }
 
     private async Task FlushPendingAsync(CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using RamDataEngine.Datasets.Shards;
 using RamDataEngine.Datasets.Versions;
 using RamDataEngine.Grains.Stages;
@@ -36,8 +37,12 @@ public sealed class ParseStage(VocabularyStore vocabularies) : IShardStage
         await using var reader = await ShardReader<BaseShardBatch>.OpenAsync(context.Store, baseFile.Path, baseFile.Sha256, cancellationToken);
 
         var parsed = new ParsedTagsShardBatch();
-        var tagCounts = new Dictionary<int, long>();
-        var rowTags = new HashSet<int>();
+        // Tag ids are dense (0 .. vocabulary size - 1): counting and de-duplicating by index needs no hashing.
+        int tagCount = parser.Vocabulary.Count;
+        var tagCounts = new long[tagCount];
+        // seenInRow[tag] == row stamp: the tag is already in the current row's union.
+        var seenInRow = new int[tagCount];
+        int rowStamp = 0;
         var tags = new ParsedTag[CaptionParser.RecommendedBufferSize];
         var captionTagIds = new List<int>();
         var captionTagCounts = new List<int>();
@@ -45,30 +50,34 @@ public sealed class ParseStage(VocabularyStore vocabularies) : IShardStage
         await foreach (var batch in reader.ReadBatchesAsync(reuseBatch: true, columns: CaptionsOnly, cancellationToken: cancellationToken))
         {
             parsed.Clear();
+            var captions = batch.Captions;
+            var ids = batch.Ids;
             for (int row = 0; row < batch.Count; row++)
             {
-                rowTags.Clear();
+                rowStamp++;
                 captionTagIds.Clear();
                 captionTagCounts.Clear();
+                union.Clear();
                 bool truncated = false;
-                foreach (var caption in batch.Captions[row])
+                foreach (var caption in captions[row])
                 {
                     var result = parser.Parse(caption.Span, tags);
                     truncated |= (result.Flags & (CaptionParseFlags.Truncated | CaptionParseFlags.DestinationFull)) != 0;
                     captionTagCounts.Add(result.Count);
                     for (int i = 0; i < result.Count; i++)
                     {
-                        captionTagIds.Add(tags[i].TagId);
-                        rowTags.Add(tags[i].TagId);
+                        int tag = tags[i].TagId;
+                        captionTagIds.Add(tag);
+                        if (seenInRow[tag] == rowStamp) continue;
+                        seenInRow[tag] = rowStamp;
+                        union.Add(tag);
+                        tagCounts[tag]++;
                     }
                 }
 
-                union.Clear();
-                union.AddRange(rowTags);
-                union.Sort();
-                foreach (int tag in union) tagCounts[tag] = tagCounts.GetValueOrDefault(tag) + 1;
-                parsed.Add(batch.Ids[row], System.Runtime.InteropServices.CollectionsMarshal.AsSpan(union),
-                    System.Runtime.InteropServices.CollectionsMarshal.AsSpan(captionTagIds), System.Runtime.InteropServices.CollectionsMarshal.AsSpan(captionTagCounts), truncated);
+                var unionSpan = CollectionsMarshal.AsSpan(union);
+                unionSpan.Sort();
+                parsed.Add(ids[row], unionSpan, CollectionsMarshal.AsSpan(captionTagIds), CollectionsMarshal.AsSpan(captionTagCounts), truncated);
             }
 
             await writer.WriteAsync(parsed, cancellationToken);
@@ -76,6 +85,12 @@ public sealed class ParseStage(VocabularyStore vocabularies) : IShardStage
 
         var file = await writer.CompleteAsync(cancellationToken: cancellationToken);
         var layer = new ShardFileRef(file.Path, file.Sha256, file.Bytes, file.Rows);
-        return new ShardStageResult(input.WithLayer(ShardFileKinds.Parsed, layer, tagCounts), file.Rows);
+        var counts = new Dictionary<int, long>();
+        for (int tag = 0; tag < tagCounts.Length; tag++)
+        {
+            if (tagCounts[tag] > 0) counts[tag] = tagCounts[tag];
+        }
+
+        return new ShardStageResult(input.WithLayer(ShardFileKinds.Parsed, layer, counts), file.Rows);
     }
 }

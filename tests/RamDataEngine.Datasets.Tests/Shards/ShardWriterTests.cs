@@ -152,6 +152,22 @@ public sealed class ShardWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task CompleteAsync_ConditionFails_LeavesNoStagingOrTempFileBehind()
+    {
+        var options = new ShardWriterOptions { TempDirectory = _staging };
+        await WriteAsync("s/taken.parquet", options, ShardTestData.Labels(5));
+
+        await using (var writer = await ShardWriter<LabelsShardBatch>.CreateAsync(_store, "s/taken.parquet", options: options))
+        {
+            await writer.WriteAsync(ShardTestData.Labels(9));
+            await Assert.ThrowsAsync<BlobConditionFailedException>(() => writer.CompleteAsync(BlobCondition.IfNotExists));
+        }
+
+        Assert.Empty(Directory.EnumerateFiles(_staging));
+        Assert.Equal(["taken.parquet"], Directory.GetFiles(Path.Combine(_store.Root, "s")).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public async Task DisposeAsync_WithoutComplete_PublishesNothingAndDeletesStaging()
     {
         await using (var writer = await ShardWriter<BaseShardBatch>.CreateAsync(_store, "s/abandoned.parquet", options: new() { TempDirectory = _staging }))
