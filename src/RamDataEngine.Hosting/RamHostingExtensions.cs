@@ -13,6 +13,7 @@ using RamDataEngine.Datasets.Versions;
 using RamDataEngine.Grains.Campaigns;
 using RamDataEngine.Grains.Execution;
 using RamDataEngine.Grains.Ingest;
+using RamDataEngine.Grains.Models;
 using RamDataEngine.Grains.Parsing;
 using RamDataEngine.Grains.Persistence;
 using RamDataEngine.Grains.Stages;
@@ -59,6 +60,7 @@ public static class RamHostingExtensions
         services.TryAddSingleton<ShardExecutor>();
         services.AddHostedService(sp => sp.GetRequiredService<ShardExecutor>());
         services.AddRamStages();
+        services.AddOptions<FeaturizeOptions>().Bind(configuration.GetSection(FeaturizeOptions.SectionName)).ValidateDataAnnotations();
 
         string serviceId = silo.ServiceId;
         services.AddGrainStorage(GrainStorageName, (sp, name) => new BlobGrainStorage(
@@ -81,9 +83,13 @@ public static class RamHostingExtensions
     public static IServiceCollection AddRamStages(this IServiceCollection services)
     {
         services.TryAddSingleton<VocabularyStore>();
+        services.TryAddSingleton<EncoderProvider>();
+        services.TryAddSingleton<ModelStore>();
         return services
             .AddShardStage<IngestStage>()
-            .AddShardStage<ParseStage>();
+            .AddShardStage<ParseStage>()
+            .AddShardStage<FeaturizeStage>()
+            .AddShardStage<AnnotateStage>();
     }
 
     private static IBlobStore CreateBlobStore(RamStorageOptions options, IServiceProvider services) => options.Kind switch
