@@ -85,6 +85,7 @@ public static class RamHostingExtensions
         services.TryAddSingleton<VocabularyStore>();
         services.TryAddSingleton<EncoderProvider>();
         services.TryAddSingleton<ModelStore>();
+        services.TryAddSingleton<TrainingRunner>();
         return services
             .AddShardStage<IngestStage>()
             .AddShardStage<ParseStage>()

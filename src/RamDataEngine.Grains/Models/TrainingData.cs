@@ -26,9 +26,9 @@ public sealed class TrainingData
 
     /// <summary>
     /// Reads every shard's features layer and its targets: the labels layer when the version has one, else the
-    /// parsed-tags layer; applies <paramref name="filter"/>. Rows whose image was rejected are left out.
+    /// parsed-tags layer; applies <paramref name="filter"/>; <paramref name="tagCountOf"/> gives the tag count of the layer's vocabulary. Rows whose image was rejected are left out.
     /// </summary>
-    public static async Task<TrainingData> LoadAsync(DatasetCatalog catalog, VersionRoot root, RowFilter filter, int tagCount, CancellationToken cancellationToken = default)
+    public static async Task<TrainingData> LoadAsync(DatasetCatalog catalog, VersionRoot root, RowFilter filter, Func<string, Task<int>> tagCountOf, CancellationToken cancellationToken = default)
     {
         var values = new List<float>();
         var offsets = new List<int> { 0 };
@@ -85,6 +85,8 @@ public sealed class TrainingData
             }
         }
 
+        if (vocabularyId is null) throw new InvalidDataException($"{root.Dataset}@{root.Version}: the {labelSource} layer does not name its vocabulary.");
+        int tagCount = await tagCountOf(vocabularyId).ConfigureAwait(false);
         if (ids.Count == 0) throw new InvalidOperationException($"{root.Dataset}@{root.Version} has no rows to train on with filter '{filter.Text}'.");
         return new TrainingData
         {
@@ -92,7 +94,7 @@ public sealed class TrainingData
             Labels = new LabelMatrix(tagCount, offsets.ToArray(), tagIds.ToArray()),
             Ids = ids.ToArray(),
             EncoderId = encoderId!,
-            VocabularyId = vocabularyId ?? throw new InvalidDataException($"{root.Dataset}@{root.Version}: the {labelSource} layer does not name its vocabulary."),
+            VocabularyId = vocabularyId,
             LabelSource = labelSource!,
             RejectedRows = rejected,
         };
