@@ -151,6 +151,13 @@ public sealed partial class TrainingJobGrain(
         {
             throw;
         }
+        catch (TrainingInterruptedException)
+        {
+            // As if the silo died after the checkpoint: the state stays Running and the next activation resumes.
+            _worker = null;
+            DeactivateOnIdle();
+            return;
+        }
         catch (Exception e)
         {
             state.State.Phase = TrainingJobPhase.Failed;

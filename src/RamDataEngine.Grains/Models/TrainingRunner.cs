@@ -90,6 +90,7 @@ public sealed partial class TrainingRunner(DatasetCatalog catalog, VocabularySto
                 }
 
                 progress(new TrainingProgress(session.Epoch, session.Options.MaxEpochs, resumedFrom, data.Ids.Length, session.BestValidationMap, result.TrainLoss));
+                if (spec.InterruptAfterEpoch == session.Epoch && resumedFrom < session.Epoch) throw new TrainingInterruptedException(session.Epoch);
             }
 
             using var head = session.BestHead();
@@ -156,4 +157,10 @@ public sealed partial class TrainingRunner(DatasetCatalog catalog, VocabularySto
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Training job {Job} resumed from its checkpoint after epoch {Epoch}")]
     private static partial void LogResumed(ILogger logger, string job, int epoch);
+}
+
+/// <summary>The failure drill of <see cref="TrainingJobSpec.InterruptAfterEpoch"/>: the run stopped after a checkpoint.</summary>
+public sealed class TrainingInterruptedException(int epoch) : Exception($"Training interrupted (drill) after epoch {epoch}.")
+{
+    public int Epoch { get; } = epoch;
 }
