@@ -18,6 +18,17 @@ public static class RamApp
             config.AddCommand<GenerateCommand>("generate").WithDescription("Draw a synthetic dataset with known objects and incomplete, noisy captions.");
             config.AddCommand<IngestCommand>("ingest").WithDescription("Ingest a JSONL file + images into a new dataset (version 1).");
             config.AddCommand<ParseCommand>("parse").WithDescription("Parse the captions of a dataset into tags (a new version with a parsed-tags layer).");
+            config.AddCommand<FeaturizeCommand>("featurize").WithDescription("Image features (global + region embeddings) for every shard (a new version with a features layer).");
+            config.AddCommand<TrainCommand>("train").WithDescription("Train a tag head on a dataset version's features and tags (a training job; a new model version).");
+            config.AddCommand<FinetuneCommand>("finetune").WithDescription("Fine-tune a model on a subset of a dataset version (a new model version with its parent recorded).");
+            config.AddCommand<AnnotateCommand>("annotate").WithDescription("Relabel: score every row with a model version and write a labels layer (a new version).");
+            config.AddCommand<EvaluateCommand>("evaluate").WithDescription("Parsed, model and final tags against the truth: P/R/F1, mAP, per-tag table; --calibrate writes thresholds.");
+            config.AddBranch("models", models =>
+            {
+                models.SetDescription("Model versions in the store.");
+                models.AddCommand<ModelsListCommand>("list").WithDescription("Every model version.");
+                models.AddCommand<ModelsShowCommand>("show").WithDescription("One model version: lineage, hyperparameters, metrics.");
+            });
             config.AddBranch("datasets", datasets =>
             {
                 datasets.SetDescription("Versioned datasets.");

@@ -45,6 +45,16 @@ public sealed class ModelStore(IBlobStore store)
         return record;
     }
 
+    /// <summary>Every stored model's manifest, by id (the artifacts themselves, without a silo).</summary>
+    public async IAsyncEnumerable<ModelManifest> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var blob in store.ListAsync("models/", cancellationToken).ConfigureAwait(false))
+        {
+            if (!blob.Path.EndsWith("/model.json", StringComparison.Ordinal)) continue;
+            if ((await store.ReadJsonAsync<ModelManifest>(blob.Path, Json, cancellationToken).ConfigureAwait(false))?.Value is { } manifest) yield return manifest;
+        }
+    }
+
     public async Task<ModelManifest?> GetManifestAsync(string modelId, CancellationToken cancellationToken = default)
         => (await store.ReadJsonAsync<ModelManifest>(ManifestPath(modelId), Json, cancellationToken).ConfigureAwait(false))?.Value;
 
