@@ -69,6 +69,7 @@ public static class RamHostingExtensions
         services.AddSingleton<IReminderTable>(sp => new BlobReminderTable(sp.GetRequiredService<IBlobStore>(), serviceId));
         services.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
 
+        services.AddPlacementDirector<GpuPreferredPlacement, GpuPreferredPlacementDirector>();
         builder.UseSiloMetadata(new Dictionary<string, string> { [SiloRoles.MetadataKey] = silo.Role });
         if (silo.Role != "gpu")
         {

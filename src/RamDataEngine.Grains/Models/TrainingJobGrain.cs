@@ -40,6 +40,7 @@ public sealed class TrainingJobState
 /// silo died (or that was interrupted) resumes from its last epoch when re-activated: by the resume reminder, or by
 /// the next status poll. The finished head is stored as a model version and recorded in the registry.
 /// </summary>
+[GpuPreferredPlacement]
 public sealed partial class TrainingJobGrain(
     [PersistentState("training", "ram")] IPersistentState<TrainingJobState> state,
     DatasetCatalog catalog,
