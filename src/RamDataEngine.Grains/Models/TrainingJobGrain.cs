@@ -121,6 +121,25 @@ public sealed partial class TrainingJobGrain(
         DeactivateOnIdle();
     }
 
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // Stop training with the activation (a silo shutting down): the checkpoint of the last epoch is where the next activation resumes.
+        if (_worker is { } worker)
+        {
+            _stop?.Cancel();
+            try
+            {
+                await worker.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // Expected.
+            }
+        }
+
+        await base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (state.State.Phase == TrainingJobPhase.Running) EnsureWorker();
@@ -131,6 +150,8 @@ public sealed partial class TrainingJobGrain(
     {
         if (_worker is not null || state.State.Phase != TrainingJobPhase.Running || state.State.Spec is null) return;
         _stop = new CancellationTokenSource();
+        // Idle collection must not deactivate the grain under a running job: a later activation would start a second run.
+        DelayDeactivation(TimeSpan.FromDays(30));
         _worker = RunAsync(state.State.Spec, state.State.DatasetVersion, _stop.Token);
     }
 

@@ -86,6 +86,16 @@ public sealed class ModelPipelineTests(ThreeSiloFixture fixture)
         Assert.Equal(counted.OrderBy(p => p.Key), v4.TagCounts.OrderBy(p => p.Key));
         Assert.True(added >= 0);
 
+        // Evaluate against the generator's truth: parsed, model and final side by side.
+        var vocabularies = new VocabularyStore(_catalog.Store);
+        var evaluation = await DatasetEvaluator.EvaluateAsync(_catalog, v4, id => vocabularies.LoadAsync(id), new ModelStore(_catalog.Store));
+        Assert.Equal(120, evaluation.Rows);
+        Assert.Equal(["parsed", "model", "final"], evaluation.Sources.Select(s => s.Name).ToArray());
+        Assert.Equal(model.Id, evaluation.ModelId);
+        Assert.NotNull(evaluation.CaptionMissedRecall);
+        Assert.Equal(added, evaluation.AddedLabels);
+        Assert.InRange(evaluation.Sources[0].Map.Mean, 0.01, 1);
+
         // Relabel with a fine-tuned model: only a new labels layer; images are not copied.
         var tuned = await TrainAsync(
             "job-pipeline-finetune",
