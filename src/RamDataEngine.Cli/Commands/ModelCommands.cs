@@ -215,6 +215,10 @@ public sealed class EvaluateCommand(IAnsiConsole console) : AsyncCommand<Evaluat
         [Description("JSONL of {\"id\": ROW_ID, \"labels\": [names]}. Default: the truth carried in the base file (generated datasets).")]
         public string? Truth { get; init; }
 
+        [CommandOption("--truth-from <DATASET@VERSION>")]
+        [Description("Truth = the parsed tags of another dataset version, by row id (e.g. the same images ingested with all their captions).")]
+        public string? TruthFrom { get; init; }
+
         [CommandOption("--split <PART>")]
         [Description("train or test: evaluate only that part of the fixed 80/20 split by row id (train with --filter split=train).")]
         public string? Split { get; init; }
@@ -235,6 +239,12 @@ public sealed class EvaluateCommand(IAnsiConsole console) : AsyncCommand<Evaluat
         var root = await catalog.OpenAsync(dataset, version, cancellationToken);
         var vocabularies = new VocabularyStore(store);
         var truth = settings.Truth is { } file ? DatasetEvaluator.ReadTruthFile(file) : null;
+        if (settings.TruthFrom is { } other)
+        {
+            var (otherName, otherVersion) = DatasetReference.Parse(other);
+            truth = await DatasetEvaluator.ReadParsedTruthAsync(catalog, await catalog.OpenAsync(otherName, otherVersion, cancellationToken), id => vocabularies.LoadAsync(id, cancellationToken), cancellationToken);
+        }
+
         var filter = RowFilter.Parse(settings.Split is { } split ? $"split={split}" : null);
         var result = await DatasetEvaluator.EvaluateAsync(catalog, root, id => vocabularies.LoadAsync(id, cancellationToken), new ModelStore(store), truth, filter, cancellationToken);
 

@@ -217,6 +217,28 @@ public static class DatasetEvaluator
         return truth;
     }
 
+    /// <summary>Truth from another version's parsed tags (tag names by row id): e.g. all five captions of the same images.</summary>
+    public static async Task<Dictionary<long, string[]>> ReadParsedTruthAsync(
+        DatasetCatalog catalog, VersionRoot root, Func<string, Task<TagVocabulary>> vocabularyOf, CancellationToken cancellationToken = default)
+    {
+        var truth = new Dictionary<long, string[]>();
+        TagVocabulary? vocabulary = null;
+        await foreach (var entry in catalog.ReadShardsAsync(root, cancellationToken).ConfigureAwait(false))
+        {
+            var file = entry.Files.GetValueOrDefault(ShardFileKinds.Parsed) ?? throw new InvalidOperationException($"{root.Dataset}@{root.Version} shard {entry.ShardId} has no parsed-tags layer.");
+            var rows = await ShardLayers.ReadTagsAsync(catalog, file, labels: false, null, cancellationToken).ConfigureAwait(false);
+            vocabulary ??= await vocabularyOf(rows.VocabularyId ?? throw new InvalidDataException($"Parsed layer '{file.Path}' does not name its vocabulary.")).ConfigureAwait(false);
+            for (int row = 0; row < rows.Count; row++)
+            {
+                var names = new string[rows.Row(row).Length];
+                for (int i = 0; i < names.Length; i++) names[i] = vocabulary[rows.Row(row)[i]].Name;
+                truth[rows.Ids[row]] = names;
+            }
+        }
+
+        return truth;
+    }
+
     private static SourceEvaluation Evaluate(string name, LabelMatrix predicted, LabelMatrix truth)
         => new(name, MultiLabelMetrics.Compare(predicted, truth), AveragePrecision.Compute(ScoreMatrix.FromLabels(predicted), truth));
 
