@@ -23,6 +23,17 @@ public static class RamApp
                 vocab.SetDescription("Tag vocabularies.");
                 vocab.AddCommand<VocabMineCommand>("mine").WithDescription("Mine candidate terms from a dataset's captions; write the top as a vocabulary or list what one lacks.");
             });
+            config.AddCommand<FeaturizeCommand>("featurize").WithDescription("Image features (global + region embeddings) for every shard (a new version with a features layer).");
+            config.AddCommand<TrainCommand>("train").WithDescription("Train a tag head on a dataset version's features and tags (a training job; a new model version).");
+            config.AddCommand<FinetuneCommand>("finetune").WithDescription("Fine-tune a model on a subset of a dataset version (a new model version with its parent recorded).");
+            config.AddCommand<AnnotateCommand>("annotate").WithDescription("Relabel: score every row with a model version and write a labels layer (a new version).");
+            config.AddCommand<EvaluateCommand>("evaluate").WithDescription("Parsed, model and final tags against the truth: P/R/F1, mAP, per-tag table; --calibrate writes thresholds.");
+            config.AddBranch("models", models =>
+            {
+                models.SetDescription("Model versions in the store.");
+                models.AddCommand<ModelsListCommand>("list").WithDescription("Every model version.");
+                models.AddCommand<ModelsShowCommand>("show").WithDescription("One model version: lineage, hyperparameters, metrics.");
+            });
             config.AddBranch("datasets", datasets =>
             {
                 datasets.SetDescription("Versioned datasets.");

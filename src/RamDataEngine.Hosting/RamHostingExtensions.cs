@@ -14,6 +14,7 @@ using RamDataEngine.Grains.Campaigns;
 using RamDataEngine.Grains.Execution;
 using RamDataEngine.Grains.Ingest;
 using RamDataEngine.Grains.Mining;
+using RamDataEngine.Grains.Models;
 using RamDataEngine.Grains.Parsing;
 using RamDataEngine.Grains.Persistence;
 using RamDataEngine.Grains.Stages;
@@ -60,6 +61,7 @@ public static class RamHostingExtensions
         services.TryAddSingleton<ShardExecutor>();
         services.AddHostedService(sp => sp.GetRequiredService<ShardExecutor>());
         services.AddRamStages();
+        services.AddOptions<FeaturizeOptions>().Bind(configuration.GetSection(FeaturizeOptions.SectionName)).ValidateDataAnnotations();
 
         string serviceId = silo.ServiceId;
         services.AddGrainStorage(GrainStorageName, (sp, name) => new BlobGrainStorage(
@@ -68,6 +70,7 @@ public static class RamHostingExtensions
         services.AddSingleton<IReminderTable>(sp => new BlobReminderTable(sp.GetRequiredService<IBlobStore>(), serviceId));
         services.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
 
+        services.AddPlacementDirector<GpuPreferredPlacement, GpuPreferredPlacementDirector>();
         builder.UseSiloMetadata(new Dictionary<string, string> { [SiloRoles.MetadataKey] = silo.Role });
         if (silo.Role != "gpu")
         {
@@ -82,10 +85,15 @@ public static class RamHostingExtensions
     public static IServiceCollection AddRamStages(this IServiceCollection services)
     {
         services.TryAddSingleton<VocabularyStore>();
+        services.TryAddSingleton<EncoderProvider>();
+        services.TryAddSingleton<ModelStore>();
+        services.TryAddSingleton<TrainingRunner>();
         return services
             .AddShardStage<IngestStage>()
             .AddShardStage<ParseStage>()
-            .AddShardStage<MineTermsStage>();
+            .AddShardStage<MineTermsStage>()
+            .AddShardStage<FeaturizeStage>()
+            .AddShardStage<AnnotateStage>();
     }
 
     private static IBlobStore CreateBlobStore(RamStorageOptions options, IServiceProvider services) => options.Kind switch

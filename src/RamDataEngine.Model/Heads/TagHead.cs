@@ -21,6 +21,8 @@ public sealed class TagHead : IDisposable
 
     public TagHeadConfig Config { get; }
 
+    internal nn.Module<Tensor, Tensor> Module => _module;
+
     public int TagCount => Config.TagCount;
 
     /// <summary>Sigmoid probabilities [images, tags] for <paramref name="features"/>, computed in batches.</summary>

@@ -104,6 +104,25 @@ public sealed class TagHeadTrainingSession : IDisposable
         return new TagHeadTrainingSession(options, config, features, labels);
     }
 
+    /// <summary>Starts fine-tuning: the architecture and weights of <paramref name="initial"/>, a fresh optimizer, on new data.</summary>
+    public static TagHeadTrainingSession StartFrom(TagHead initial, TagHeadTrainingOptions options, ImageFeatures features, LabelMatrix labels)
+    {
+        ArgumentNullException.ThrowIfNull(initial);
+        ArgumentNullException.ThrowIfNull(options);
+        var session = new TagHeadTrainingSession(options with { Kind = initial.Config.Kind }, initial.Config, features, labels);
+        try
+        {
+            TagHeadSerializer.CopyState(initial.Module, session._model);
+            TagHeadSerializer.CopyState(initial.Module, session._best);
+            return session;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Resumes from a checkpoint written by <see cref="SaveCheckpoint"/>, on the same features and labels.</summary>
     public static TagHeadTrainingSession Resume(Stream checkpoint, ImageFeatures features, LabelMatrix labels)
     {

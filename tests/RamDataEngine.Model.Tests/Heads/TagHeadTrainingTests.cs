@@ -85,6 +85,24 @@ public sealed class TagHeadTrainingTests
     }
 
     [Fact]
+    public void StartFrom_TrainedHead_StartsFromItsWeightsAndKeepsItsArchitecture()
+    {
+        var (features, labels) = SyntheticTagData.Create(120, seed: 8);
+        var (parent, _) = TagHeadTrainer.Train(Options(TagHeadKind.Mlp) with { MaxEpochs = 2 }, features, labels);
+        using (parent)
+        {
+            // Asking for another kind changes nothing: a fine-tune keeps the parent's architecture.
+            using var session = TagHeadTrainingSession.StartFrom(parent, Options(TagHeadKind.Linear) with { MaxEpochs = 1 }, features, labels);
+            using var before = session.BestHead();
+
+            Assert.Equal(TagHeadKind.Mlp, session.Config.Kind);
+            Assert.Equal(parent.Score(features).Values, before.Score(features).Values);
+            session.RunEpoch();
+            Assert.Equal(1, session.Epoch);
+        }
+    }
+
+    [Fact]
     public void Resume_DifferentRowCount_ClearError()
     {
         var (features, labels) = SyntheticTagData.Create(100, seed: 5);

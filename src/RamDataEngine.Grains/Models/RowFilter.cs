@@ -1,0 +1,81 @@
+using System.Globalization;
+
+namespace RamDataEngine.Grains.Models;
+
+/// <summary>
+/// Which rows (and labels) a training job uses: <c>source=NAME</c> (rows from that source), <c>ids=1,2,3</c>,
+/// <c>min-confidence=0.7</c> (labels-layer tags scored below it are dropped, and rows left without tags),
+/// <c>split=train</c> / <c>split=test</c> (a fixed 80/20 split by a hash of the row id, the same everywhere, so
+/// evaluate can score the held-out part). Null or empty: every row.
+/// </summary>
+public sealed class RowFilter
+{
+    private RowFilter(string? text)
+    {
+        Text = text;
+    }
+
+    public string? Text { get; }
+
+    public string? Source { get; private init; }
+
+    public HashSet<long>? Ids { get; private init; }
+
+    public float? MinConfidence { get; private init; }
+
+    /// <summary>true = test part only, false = train part only, null = both.</summary>
+    public bool? TestSplit { get; private init; }
+
+    public bool NeedsSource => Source is not null;
+
+    public static RowFilter Parse(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return new RowFilter(null);
+        int eq = text.IndexOf('=', StringComparison.Ordinal);
+        if (eq <= 0) throw new ArgumentException($"Filter '{text}' must be KEY=VALUE with KEY source, ids, min-confidence or split.");
+        string key = text[..eq].Trim().ToLowerInvariant();
+        string value = text[(eq + 1)..].Trim();
+        return key switch
+        {
+            "source" => new RowFilter(text) { Source = value },
+            "ids" => new RowFilter(text)
+            {
+                Ids = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(v => long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out long id) ? id : throw new ArgumentException($"Filter '{text}': '{v}' is not a row id."))
+                    .ToHashSet(),
+            },
+            "min-confidence" => new RowFilter(text)
+            {
+                MinConfidence = float.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out float c) && c is >= 0 and <= 1
+                    ? c : throw new ArgumentException($"Filter '{text}': the confidence must be a number in [0, 1]."),
+            },
+            "split" => new RowFilter(text)
+            {
+                TestSplit = value switch
+                {
+                    "train" => false,
+                    "test" => true,
+                    _ => throw new ArgumentException($"Filter '{text}': split must be 'train' or 'test'."),
+                },
+            },
+            _ => throw new ArgumentException($"Filter '{text}': unknown key '{key}'; use source, ids, min-confidence or split."),
+        };
+    }
+
+    /// <summary>Whether row <paramref name="id"/> falls in the held-out 20% (a fixed hash of the id).</summary>
+    public static bool IsTestRow(long id)
+    {
+        ulong h = unchecked((ulong)id * 0x9E3779B97F4A7C15UL);
+        h ^= h >> 29;
+        return h % 5 == 0;
+    }
+
+    /// <summary>Whether the row passes the id, source and split parts of the filter.</summary>
+    public bool Accepts(long id, ReadOnlySpan<char> source)
+    {
+        if (Ids is not null && !Ids.Contains(id)) return false;
+        if (Source is not null && !source.Equals(Source, StringComparison.Ordinal)) return false;
+        if (TestSplit is { } test && IsTestRow(id) != test) return false;
+        return true;
+    }
+}
