@@ -1,0 +1,292 @@
+using System.Buffers.Text;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Concurrency;
+using Orleans.Core.Internal;
+using Orleans.TestingHost;
+using RamDataEngine.Contracts;
+using RamDataEngine.Datasets.Versions;
+using RamDataEngine.Grains.Stages;
+using RamDataEngine.Hosting;
+using RamDataEngine.Storage;
+
+namespace RamDataEngine.Benchmarks;
+
+/// <summary>
+/// The campaign control plane's cost per shard: a campaign of no-op shards (dispatch, executor, report, progress
+/// persistence and the commit of the output version) on one silo and on three, against the same number of bare
+/// calls to a <c>[StatelessWorker]</c> grain with the same concurrency limit, plus the coordinator's memory per shard.
+/// </summary>
+/// <remarks>
+/// Memory is measured, not computed: forced full collections of the whole process (all in-process silos) before the
+/// campaign, half-way through it and after it, and once more after the finished campaign grain is deactivated; the
+/// last difference is what the grain itself held. The structures' own sizes are printed beside it as a cross-check.
+/// Campaign options are the production defaults; storage is a local folder under a temporary folder.
+/// </remarks>
+public sealed class ControlPlaneBenchmark : IBenchmark
+{
+    private const string Dataset = "bench";
+
+    public string Name => "control-plane";
+
+    public string Description => "campaign of N no-op shards on 1 and 3 silos vs bare [StatelessWorker] calls (--shards N, --in-flight N, --silos 1,3, --repeat N, --dir FOLDER, --keep)";
+
+    public async Task RunAsync(BenchmarkArgs args, TextWriter report, CancellationToken cancellationToken)
+    {
+        int shards = args.GetInt("shards", 100_000);
+        int inFlight = args.GetInt("in-flight", 256);
+        int repeat = args.GetInt("repeat", 1);
+        var siloCounts = (args.GetString("silos") ?? "1,3").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
+        string root = Path.Combine(args.GetString("dir") ?? Path.GetTempPath(), $"ram-bench-control-plane-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(root);
+        var results = new List<Result>();
+        try
+        {
+            foreach (int silos in siloCounts)
+            {
+                for (int r = 0; r < repeat; r++)
+                {
+                    var result = await RunClusterAsync(Path.Combine(root, $"silos-{silos}-{r}"), silos, shards, inFlight, report, cancellationToken);
+                    results.Add(result);
+                }
+            }
+
+            report.WriteLine();
+            report.WriteLine($"{shards:N0} no-op shards (each returns its input entry plus a zero-byte layer ref, no I/O), MaxInFlight {inFlight}, "
+                + $"default campaign options, local folder store under {args.GetString("dir") ?? Path.GetTempPath()}, Release: {IsRelease}");
+            report.WriteLine();
+            report.WriteLine("| silos | seed commit s | baseline us/call | campaign s | us/shard | of which commit s | CPU us/shard | alloc B/shard | heap mid-run B/shard | heap retained B/shard | grain held B/shard | state bytes |");
+            report.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var x in results)
+            {
+                report.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {x.Silos} | {x.SeedSeconds:F2} | {x.BaselineMicros:F2} | {x.CampaignSeconds:F2} | **{x.MicrosPerShard:F2}** | {x.CommitSeconds:F2} | {x.CpuMicrosPerShard:F2} | {x.AllocPerShard:F0} | {x.MidHeapPerShard:F1} | {x.RetainedHeapPerShard:F1} | **{x.GrainHeldPerShard:F1}** | {x.StateBytes:N0} |"));
+            }
+
+            report.WriteLine();
+            report.WriteLine("targets: under 20 us/shard and under 64 B of coordinator memory per shard (grain held), including progress persistence and the commit.");
+            report.WriteLine($"command: dotnet run -c Release --project bench/RamDataEngine.Benchmarks -- control-plane --shards {shards} --in-flight {inFlight} --silos {string.Join(",", siloCounts)}{(repeat > 1 ? $" --repeat {repeat}" : "")}");
+        }
+        finally
+        {
+            if (args.GetString("keep") is null) Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static bool IsRelease =>
+#if DEBUG
+        false;
+#else
+        true;
+#endif
+
+    private static async Task<Result> RunClusterAsync(string storage, int silos, int shards, int inFlight, TextWriter report, CancellationToken cancellationToken)
+    {
+        report.WriteLine($"-- {silos} silo(s): starting");
+        var cluster = await StartClusterAsync(storage, silos);
+        try
+        {
+            var grains = cluster.Client;
+            var catalog = new DatasetCatalog(new LocalFolderBlobStore(storage), TimeProvider.System);
+
+            // Warm-up: JIT and first activations, on a small campaign and a short baseline.
+            await SeedAsync(catalog, "warm", Math.Min(shards, 2_000), cancellationToken);
+            await RunCampaignAsync(grains, "warm-up", Spec("warm", inFlight), null, cancellationToken);
+            await BaselineAsync(grains, Math.Min(shards, 20_000), inFlight);
+
+            var seedClock = Stopwatch.StartNew();
+            await SeedAsync(catalog, Dataset, shards, cancellationToken);
+            double seedSeconds = seedClock.Elapsed.TotalSeconds;
+            report.WriteLine($"   seeded {shards:N0} shards through DatasetCatalog.CommitAsync in {seedSeconds:F2} s");
+
+            var baseline = await BaselineAsync(grains, shards, inFlight);
+            report.WriteLine($"   baseline: {shards:N0} [StatelessWorker] calls, {inFlight} in flight: {baseline.TotalSeconds:F3} s = {baseline.TotalMicroseconds / shards:F2} us/call");
+
+            // The timed campaign: no forced collection while it runs.
+            long heapBefore = FullCollect();
+            long allocBefore = GC.GetTotalAllocatedBytes(precise: true);
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            var run = await RunCampaignAsync(grains, "timed", Spec(Dataset, inFlight), null, cancellationToken);
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+            long alloc = GC.GetTotalAllocatedBytes(precise: true) - allocBefore;
+            long heapAfter = FullCollect();
+            if (run.Status.Phase != CampaignPhase.Completed) throw new InvalidOperationException($"The timed campaign ended {run.Status.Phase}: {run.Status.Message}");
+            var output = await catalog.OpenAsync(Dataset, run.Status.OutputVersion);
+            if (output.Shards != shards) throw new InvalidOperationException($"The committed version has {output.Shards} shards, expected {shards}.");
+
+            await grains.GetGrain<ICampaignGrain>("timed").AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+            long heapDeactivated = FullCollect();
+            long stateBytes = await StateBytesAsync(catalog.Store, "timed", cancellationToken);
+            report.WriteLine($"   campaign: {run.Elapsed.TotalSeconds:F2} s ({run.Elapsed.TotalMicroseconds / shards:F2} us/shard), commit phase {run.Commit.TotalSeconds:F2} s, "
+                + $"CPU {cpu.TotalSeconds:F2} s, allocated {alloc / 1e6:F0} MB, heap {heapBefore / 1e6:F1} -> {heapAfter / 1e6:F1} MB, after deactivation {heapDeactivated / 1e6:F1} MB, state blob {stateBytes:N0} B");
+
+            // A second campaign measures the heap half-way, with its grain holding a stage in progress.
+            await SeedAsync(catalog, "bench-mem", shards, cancellationToken);
+            long heapMidBefore = FullCollect();
+            long heapMid = 0;
+            var memRun = await RunCampaignAsync(grains, "mid-heap", Spec("bench-mem", inFlight), s =>
+            {
+                if (heapMid == 0 && s.ShardsDone >= s.Shards / 2) heapMid = FullCollect();
+            }, cancellationToken);
+            report.WriteLine($"   mid-run heap: {heapMidBefore / 1e6:F1} -> {heapMid / 1e6:F1} MB ({memRun.Status.Phase})");
+
+            return new Result(
+                silos, seedSeconds, baseline.TotalMicroseconds / shards, run.Elapsed.TotalSeconds, run.Elapsed.TotalMicroseconds / shards, run.Commit.TotalSeconds,
+                cpu.TotalMicroseconds / shards, (double)alloc / shards, (double)(heapMid - heapMidBefore) / shards,
+                (double)(heapAfter - heapBefore) / shards, (double)(heapAfter - heapDeactivated) / shards, stateBytes);
+        }
+        finally
+        {
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+
+    private static CampaignSpec Spec(string dataset, int inFlight) => new()
+    {
+        Dataset = dataset,
+        Kind = "bench",
+        Stages = [NoopStage.StageName],
+        MaxInFlight = inFlight,
+    };
+
+    private static async Task<CampaignRun> RunCampaignAsync(IGrainFactory grains, string id, CampaignSpec spec, Action<CampaignStatus>? probe, CancellationToken cancellationToken)
+    {
+        var campaign = grains.GetGrain<ICampaignGrain>(id);
+        var clock = Stopwatch.StartNew();
+        var status = await campaign.StartAsync(spec, cancellationToken);
+        TimeSpan? commitSeen = null;
+        while (!status.IsFinished)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(2), cancellationToken);
+            status = await campaign.GetStatusAsync(cancellationToken);
+            if (status.Phase == CampaignPhase.Committing) commitSeen ??= clock.Elapsed;
+            probe?.Invoke(status);
+        }
+
+        var elapsed = clock.Elapsed;
+        return new CampaignRun(status, elapsed, elapsed - (commitSeen ?? elapsed));
+    }
+
+    private static async Task<TimeSpan> BaselineAsync(IGrainFactory grains, int calls, int inFlight)
+        => await grains.GetGrain<IBaselineDriverGrain>("baseline").RunAsync(calls, inFlight);
+
+    /// <summary>Commits version 1 of a dataset of <paramref name="shards"/> shards whose base files are never read.</summary>
+    private static Task<VersionRoot> SeedAsync(DatasetCatalog catalog, string dataset, int shards, CancellationToken cancellationToken)
+    {
+        string sha = new('0', 64);
+        var entries = new List<ShardEntry>(shards);
+        for (int i = 0; i < shards; i++)
+        {
+            var file = new ShardFileRef(DatasetPaths.ShardFile(dataset, "seed", "base", i), sha, 1 << 20, 1_000);
+            entries.Add(new ShardEntry { ShardId = i, Rows = 1_000, Files = new Dictionary<string, ShardFileRef> { [ShardFileKinds.Base] = file } });
+        }
+
+        return catalog.CommitAsync(new DatasetCommit { Dataset = dataset, ParentVersion = null, Lineage = new VersionLineage { Operation = "bench" }, Shards = entries }, cancellationToken);
+    }
+
+    /// <summary>Size of the campaign grain's persisted state blob (BlobGrainStorage's path scheme).</summary>
+    private static async Task<long> StateBytesAsync(IBlobStore store, string campaignId, CancellationToken cancellationToken)
+    {
+        static string B64(string s) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(s));
+        string path = BlobPath.Combine("grains", "ram", B64("campaign"), B64(campaignId), B64("campaign"));
+        return (await store.GetPropertiesAsync(path, cancellationToken))?.Length ?? -1;
+    }
+
+    private static long FullCollect()
+    {
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        return GC.GetTotalMemory(forceFullCollection: false);
+    }
+
+    private static async Task<TestCluster> StartClusterAsync(string storage, int silos)
+    {
+        var builder = new TestClusterBuilder((short)silos);
+        builder.ConfigureHostConfiguration(c => c.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Ram:Storage:Kind"] = "local",
+            ["Ram:Storage:LocalPath"] = storage,
+        }));
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            siloBuilder.AddRamDataEngine(siloBuilder.Configuration);
+            siloBuilder.Services.AddShardStage<NoopStage>();
+        }
+    }
+
+    private sealed record CampaignRun(CampaignStatus Status, TimeSpan Elapsed, TimeSpan Commit);
+
+    private sealed record Result(
+        int Silos, double SeedSeconds, double BaselineMicros, double CampaignSeconds, double MicrosPerShard, double CommitSeconds,
+        double CpuMicrosPerShard, double AllocPerShard, double MidHeapPerShard, double RetainedHeapPerShard, double GrainHeldPerShard, long StateBytes);
+}
+
+/// <summary>A stage that does no work: the shard's input entry plus a zero-byte layer, without I/O.</summary>
+public sealed class NoopStage : IShardStage
+{
+    public const string StageName = "noop";
+    private static readonly string EmptySha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData([]));
+
+    public string Name => StageName;
+
+    public StageDevice Device => StageDevice.Cpu;
+
+    public Task<ShardStageResult> RunAsync(ShardStageContext context, CancellationToken cancellationToken)
+    {
+        var input = context.RequireInput();
+        var layer = new ShardFileRef(context.OutputPath(), EmptySha256, 0, input.Rows);
+        return Task.FromResult(new ShardStageResult(input.WithLayer(StageName, layer), input.Rows));
+    }
+}
+
+/// <summary>The baseline's callee: a stateless worker that returns at once.</summary>
+public interface IBaselineWorkerGrain : IGrainWithIntegerKey
+{
+    Task<int> PingAsync(int value);
+}
+
+/// <summary>Issues the baseline's calls from inside the cluster, as the campaign grain does, with a bounded number in flight.</summary>
+public interface IBaselineDriverGrain : IGrainWithStringKey
+{
+    Task<TimeSpan> RunAsync(int calls, int maxInFlight);
+}
+
+[StatelessWorker]
+internal sealed class BaselineWorkerGrain : Grain, IBaselineWorkerGrain
+{
+    public Task<int> PingAsync(int value) => Task.FromResult(value);
+}
+
+internal sealed class BaselineDriverGrain : Grain, IBaselineDriverGrain
+{
+    public async Task<TimeSpan> RunAsync(int calls, int maxInFlight)
+    {
+        var worker = GrainFactory.GetGrain<IBaselineWorkerGrain>(0);
+        int next = -1;
+        var clock = Stopwatch.StartNew();
+
+        // maxInFlight lanes, each keeping one call outstanding until the calls run out.
+        async Task LaneAsync()
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < calls) await worker.PingAsync(i);
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(maxInFlight, calls)).Select(_ => LaneAsync()));
+        return clock.Elapsed;
+    }
+}
