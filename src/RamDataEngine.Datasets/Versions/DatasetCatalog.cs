@@ -103,10 +103,28 @@ public sealed class DatasetCatalog(IBlobStore store, TimeProvider timeProvider, 
     /// <summary>One shard's entry: reads only the segment that holds it.</summary>
     public async Task<ShardEntry> GetShardAsync(VersionRoot root, int shardId, CancellationToken cancellationToken = default)
     {
-        var segment = root.Segments.FirstOrDefault(s => s.FirstShardId <= shardId && shardId <= s.LastShardId);
+        var segment = SegmentOf(root, shardId);
         var entry = segment is null ? null
             : (await ReadSegmentAsync(root.Dataset, segment, cancellationToken).ConfigureAwait(false)).Shards.FirstOrDefault(s => s.ShardId == shardId);
         return entry ?? throw new DatasetNotFoundException($"Dataset '{root.Dataset}' version {root.Version} has no shard {shardId}.");
+    }
+
+    /// <summary>The segment whose shard-id range holds <paramref name="shardId"/>, or null (segments are sorted and disjoint).</summary>
+    public static SegmentRef? SegmentOf(VersionRoot root, int shardId)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        var segments = root.Segments;
+        int lo = 0, hi = segments.Count - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            var segment = segments[mid];
+            if (shardId < segment.FirstShardId) hi = mid - 1;
+            else if (shardId > segment.LastShardId) lo = mid + 1;
+            else return segment;
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -242,7 +260,8 @@ public sealed class DatasetCatalog(IBlobStore store, TimeProvider timeProvider, 
         return (reference, tagCounts);
     }
 
-    private async Task<ManifestSegment> ReadSegmentAsync(string dataset, SegmentRef segment, CancellationToken cancellationToken)
+    /// <summary>Reads one manifest segment of a dataset, verifying its checksum.</summary>
+    public async Task<ManifestSegment> ReadSegmentAsync(string dataset, SegmentRef segment, CancellationToken cancellationToken = default)
     {
         var content = await store.ReadAsync(segment.Path, cancellationToken).ConfigureAwait(false)
             ?? throw new DatasetNotFoundException($"Manifest segment '{segment.Path}' of dataset '{dataset}' is missing from {store.Location}.");

@@ -39,11 +39,21 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
     private ShardBook _book = ShardBook.Empty;
     private readonly Dictionary<int, InFlight> _inFlight = [];
     private readonly PriorityQueue<int, DateTimeOffset> _retries = new();
-    private readonly List<(int Shard, string EntryJson)> _unflushed = [];
+    private List<(int Shard, byte[] EntryJson)> _unflushed = [];
+    private Task? _flushing;
+    private readonly SemaphoreSlim _stateWrites = new(1, 1);
+    private readonly Dictionary<int, ShardInput> _inputs = [];
+    private readonly Dictionary<(StageDevice Device, int Slot), SiloAddress> _slotSilos = [];
+    private readonly Dictionary<string, SiloAddress> _siloAddresses = new(StringComparer.Ordinal);
     private IGrainTimer? _timer;
     private bool _gpuFallbackWarned;
     private int _commitFailures;
     private const int MaxCommitAttempts = 5;
+
+    /// <summary>Most tasks in one call to a worker grain.</summary>
+    private const int MaxDispatchBatch = 512;
+
+    private static readonly string[] SlotKeys = Enumerable.Range(0, 256).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
     public CampaignGrain(
         [PersistentState("campaign", "ram")] IPersistentState<CampaignState> state,
@@ -92,7 +102,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         State.Phase = CampaignPhase.Running;
         State.StartedAt = State.StageStartedAt = now;
         _book = ShardBook.Create(State);
-        await _state.WriteStateAsync(cancellationToken);
+        await WriteStateAsync(cancellationToken);
         await this.RegisterOrUpdateReminder(ResumeReminder, _options.ResumeReminderPeriod, _options.ResumeReminderPeriod);
         LogStarted(Id, spec.Kind, spec.Dataset, State.ShardSpace, string.Join(",", spec.Stages));
         StartTimer();
@@ -122,24 +132,29 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         return Status();
     }
 
-    public async Task ReportAsync(ShardOutcome outcome, CancellationToken cancellationToken = default)
+    public async Task ReportAsync(IReadOnlyList<ShardOutcome> outcomes, CancellationToken cancellationToken = default)
     {
-        if (State.Phase != CampaignPhase.Running || outcome.StageIndex != State.StageIndex) return;
-        int shard = outcome.ShardId;
-        if (!_book.Contains(shard) || _book.IsFinished(shard)) return; // a duplicate or late report
-        _inFlight.Remove(shard);
-        if (outcome.Succeeded)
+        ArgumentNullException.ThrowIfNull(outcomes);
+        if (State.Phase != CampaignPhase.Running) return;
+        foreach (var outcome in outcomes)
         {
-            _book.MarkCompleted(shard);
-            _unflushed.Add((shard, outcome.EntryJson!));
-            State.RowsProcessed += outcome.Rows;
-            if (_unflushed.Count >= _options.FlushBatchSize) await FlushAsync(cancellationToken);
-        }
-        else
-        {
-            await FailAsync(shard, outcome.Error ?? "unknown error", outcome.Permanent, cancellationToken);
+            if (outcome.StageIndex != State.StageIndex) continue;
+            int shard = outcome.ShardId;
+            if (!_book.Contains(shard) || _book.IsFinished(shard)) continue; // a duplicate or late report
+            _inFlight.Remove(shard);
+            if (outcome.Succeeded)
+            {
+                _book.MarkCompleted(shard);
+                _unflushed.Add((shard, outcome.EntryJson!));
+                State.RowsProcessed += outcome.Rows;
+            }
+            else
+            {
+                await FailAsync(shard, outcome.Error ?? "unknown error", outcome.Permanent, cancellationToken);
+            }
         }
 
+        if (_unflushed.Count >= _options.FlushBatchSize) StartFlush();
         await AdvanceAsync(cancellationToken);
     }
 
@@ -165,7 +180,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
     private async Task TickAsync(CancellationToken cancellationToken)
     {
         if (!IsActive) return;
-        if (_unflushed.Count > 0) await FlushAsync(cancellationToken);
+        StartFlush();
         await ReclaimLostShardsAsync(cancellationToken);
         await AdvanceAsync(cancellationToken);
     }
@@ -183,7 +198,8 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         await DispatchAsync(cancellationToken);
         if (_inFlight.Count > 0 || _retries.Count > 0 || !_book.AllFinished) return;
 
-        if (_unflushed.Count > 0) await FlushAsync(cancellationToken);
+        await FlushAllAsync(cancellationToken);
+        if (State.Phase != CampaignPhase.Running) return; // cancelled while the last results were written
         if (State.StageIndex + 1 < State.Spec!.Stages.Count)
         {
             State.InputBatches = State.Batches;
@@ -192,14 +208,15 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
             State.StageStartedAt = _time.GetUtcNow();
             State.RowsAtStageStart = State.RowsProcessed;
             _book.NextStage();
-            await _state.WriteStateAsync(cancellationToken);
+            _inputs.Clear();
+            await WriteStateAsync(cancellationToken);
             LogStage(Id, State.StageIndex, State.Spec.Stages[State.StageIndex]);
             await DispatchAsync(cancellationToken);
         }
         else
         {
             State.Phase = CampaignPhase.Committing;
-            await _state.WriteStateAsync(cancellationToken);
+            await WriteStateAsync(cancellationToken);
             await CommitAsync(cancellationToken);
         }
     }
@@ -210,59 +227,113 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         var now = _time.GetUtcNow();
         var stageName = spec.Stages[State.StageIndex];
         var device = _stages.Get(stageName).Device;
-        var sends = new List<Task>();
+        var snapshot = _membership.CurrentSnapshot;
+        // Each shard keeps its worker slot (shard id modulo slots), so shards spread over silos as the slots' activations
+        // do; tasks whose slots live on the same silo share one call, sent to one of those slots.
+        Dictionary<object, List<ShardTask>>? groups = null;
+        List<(int Slot, List<ShardTask> Tasks)>? sends = null;
         while (_inFlight.Count < spec.MaxInFlight && NextShard(now) is int shard)
         {
             int attempt = _book.NextAttempt(shard);
             var task = new ShardTask(Id, State.StageIndex, stageName, shard, attempt, InputOf(shard), spec.Config);
             _inFlight[shard] = new InFlight(attempt, now);
-            sends.Add(SendAsync(task, device, cancellationToken));
+            int slot = (shard & int.MaxValue) % _options.WorkerSlots;
+            object key = _slotSilos.TryGetValue((device, slot), out var silo) && snapshot.GetSiloStatus(silo) == SiloStatus.Active ? silo : slot;
+            groups ??= [];
+            sends ??= [];
+            if (!groups.TryGetValue(key, out var tasks))
+            {
+                groups[key] = tasks = [];
+                sends.Add((slot, tasks));
+            }
+
+            tasks.Add(task);
+            if (tasks.Count >= MaxDispatchBatch) groups.Remove(key);
         }
 
-        await Task.WhenAll(sends);
+        if (sends is null) return;
+        if (sends.Count == 1)
+        {
+            await SendAsync(sends[0].Slot, sends[0].Tasks, device, cancellationToken);
+            return;
+        }
+
+        var calls = new Task[sends.Count];
+        for (int i = 0; i < calls.Length; i++) calls[i] = SendAsync(sends[i].Slot, sends[i].Tasks, device, cancellationToken);
+        await Task.WhenAll(calls);
     }
 
-    private async Task SendAsync(ShardTask task, StageDevice device, CancellationToken cancellationToken)
+    private async Task SendAsync(int slot, List<ShardTask> tasks, StageDevice device, CancellationToken cancellationToken)
     {
-        string slot = $"{(task.ShardId & int.MaxValue) % _options.WorkerSlots}";
+        string key = slot < SlotKeys.Length ? SlotKeys[slot] : slot.ToString(System.Globalization.CultureInfo.InvariantCulture);
         try
         {
             IShardWorkerGrain worker = device == StageDevice.Gpu
-                ? GrainFactory.GetGrain<IGpuShardWorkerGrain>(slot)
-                : GrainFactory.GetGrain<ICpuShardWorkerGrain>(slot);
-            string silo = await worker.EnqueueAsync(task, cancellationToken);
-            if (_inFlight.TryGetValue(task.ShardId, out var flight) && flight.Attempt == task.Attempt)
-            {
-                _inFlight[task.ShardId] = flight with { Silo = SiloAddress.FromParsableString(silo) };
-            }
-
+                ? GrainFactory.GetGrain<IGpuShardWorkerGrain>(key)
+                : GrainFactory.GetGrain<ICpuShardWorkerGrain>(key);
+            Dispatched(slot, device, tasks, await worker.EnqueueAsync(tasks, cancellationToken));
             if (State.Message?.StartsWith("Waiting", StringComparison.Ordinal) == true) State.Message = null;
+            return;
         }
         catch (Exception e) when (device == StageDevice.Gpu && !cancellationToken.IsCancellationRequested)
         {
             if (_options.RequireGpuSilos)
             {
-                // No gpu silo can take it: put the shard back without charging an attempt, and say so in the status.
-                State.Message = $"Waiting for a gpu silo to run stage '{task.Stage}': {e.Message}";
-                _inFlight.Remove(task.ShardId);
-                _book.Requeue(task.ShardId);
-                LogWaitingForGpu(Id, task.Stage);
+                // No gpu silo can take them: put the shards back without charging an attempt, and say so in the status.
+                State.Message = $"Waiting for a gpu silo to run stage '{tasks[0].Stage}': {e.Message}";
+                foreach (var task in tasks)
+                {
+                    _inFlight.Remove(task.ShardId);
+                    _book.Requeue(task.ShardId);
+                    _book.ForgiveAttempt(task.ShardId);
+                }
+
+                LogWaitingForGpu(Id, tasks[0].Stage);
                 return;
             }
 
             if (!_gpuFallbackWarned)
             {
                 _gpuFallbackWarned = true;
-                LogGpuFallback(Id, task.Stage, e.Message);
+                LogGpuFallback(Id, tasks[0].Stage, e.Message);
             }
-
-            string silo = await GrainFactory.GetGrain<ICpuShardWorkerGrain>(slot).EnqueueAsync(task, cancellationToken);
-            if (_inFlight.TryGetValue(task.ShardId, out var flight)) _inFlight[task.ShardId] = flight with { Silo = SiloAddress.FromParsableString(silo) };
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
+            await DispatchFailedAsync(tasks, e, cancellationToken);
+            return;
+        }
+
+        try
+        {
+            Dispatched(slot, StageDevice.Cpu, tasks, await GrainFactory.GetGrain<ICpuShardWorkerGrain>(key).EnqueueAsync(tasks, cancellationToken));
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            await DispatchFailedAsync(tasks, e, cancellationToken);
+        }
+    }
+
+    /// <summary>Records where the tasks went, for lost-shard detection, and where their slot lives, for grouping.</summary>
+    private void Dispatched(int slot, StageDevice device, List<ShardTask> tasks, string silo)
+    {
+        if (!_siloAddresses.TryGetValue(silo, out var address)) _siloAddresses[silo] = address = SiloAddress.FromParsableString(silo);
+        _slotSilos[(device, slot)] = address;
+        foreach (var task in tasks)
+        {
+            if (_inFlight.TryGetValue(task.ShardId, out var flight) && flight.Attempt == task.Attempt)
+            {
+                _inFlight[task.ShardId] = flight with { Silo = address };
+            }
+        }
+    }
+
+    private async Task DispatchFailedAsync(List<ShardTask> tasks, Exception error, CancellationToken cancellationToken)
+    {
+        foreach (var task in tasks)
+        {
             _inFlight.Remove(task.ShardId);
-            await FailAsync(task.ShardId, $"Could not dispatch: {e.Message}", permanent: false, cancellationToken);
+            await FailAsync(task.ShardId, $"Could not dispatch: {error.Message}", permanent: false, cancellationToken);
         }
     }
 
@@ -279,11 +350,15 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
 
     private ShardInput InputOf(int shard)
     {
+        // Shared by every shard of one input blob: one object per batch, not one per task.
+        int key = State.StageIndex > 0 ? _book.InputBatchOf(shard) : -1;
+        if (_inputs.TryGetValue(key, out var input)) return input;
         var spec = State.Spec!;
-        if (State.StageIndex > 0) return new ShardInput(ShardInputKind.Batch, spec.Dataset, 0, State.InputBatches[_book.InputBatchOf(shard)]);
-        return spec.SourcePlanPath is { } plan
-            ? new ShardInput(ShardInputKind.Source, spec.Dataset, 0, plan)
-            : new ShardInput(ShardInputKind.Version, spec.Dataset, State.InputVersion!.Value, null);
+        if (State.StageIndex > 0) input = new ShardInput(ShardInputKind.Batch, spec.Dataset, 0, State.InputBatches[key]);
+        else if (spec.SourcePlanPath is { } plan) input = new ShardInput(ShardInputKind.Source, spec.Dataset, 0, plan);
+        else input = new ShardInput(ShardInputKind.Version, spec.Dataset, State.InputVersion!.Value, null);
+        _inputs[key] = input;
+        return input;
     }
 
     private async Task FailAsync(int shard, string error, bool permanent, CancellationToken cancellationToken)
@@ -297,7 +372,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
             _book.MarkQuarantined(shard);
             State.Quarantined.Add(new QuarantinedShard(shard, stage, reason, await RowsOfAsync(shard, cancellationToken)));
             LogQuarantined(Id, stage, shard, reason);
-            await _state.WriteStateAsync(cancellationToken);
+            await WriteStateAsync(cancellationToken);
             return;
         }
 
@@ -356,25 +431,101 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         await Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Starts writing the buffered results when no write is running, without waiting for it: reports keep being
+    /// taken meanwhile and gather for the next write (a group commit), so the storage's write latency sets how many
+    /// batches a campaign writes, not how fast it runs.
+    /// </summary>
+    private void StartFlush()
+    {
+        if (_flushing is { IsCompleted: false } || _unflushed.Count == 0) return;
+        _flushing = FlushInBackgroundAsync();
+    }
+
+    private async Task FlushInBackgroundAsync()
+    {
+        try
+        {
+            await FlushAsync(CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // The results went back into the buffer; the next tick writes them again.
+            LogFlushFailed(Id, e);
+        }
+    }
+
+    /// <summary>Waits for the write in flight, then writes whatever is still buffered.</summary>
+    private async Task FlushAllAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (_flushing is { IsCompleted: false } flushing)
+            {
+                await flushing;
+                continue;
+            }
+
+            if (_unflushed.Count == 0) return;
+            await FlushAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Writes the buffered results as one batch blob, then the state that lists it.</summary>
     private async Task FlushAsync(CancellationToken cancellationToken)
     {
-        if (_unflushed.Count == 0) return;
-        string path = $"campaigns/{Id}/stage-{State.StageIndex:D2}/batch-{State.BatchCounter:D6}-{Guid.NewGuid():N}.json";
-        var json = new StringBuilder("[");
-        for (int i = 0; i < _unflushed.Count; i++)
+        var batch = _unflushed;
+        if (batch.Count == 0) return;
+        _unflushed = [];
+        int stage = State.StageIndex;
+        string path = $"campaigns/{Id}/stage-{stage:D2}/batch-{State.BatchCounter:D6}-{Guid.NewGuid():N}.json";
+        State.BatchCounter++;
+        int length = batch.Count + 1;
+        foreach (var (_, entry) in batch) length += entry.Length;
+        var json = new byte[length];
+        json[0] = (byte)'[';
+        int at = 1;
+        for (int i = 0; i < batch.Count; i++)
         {
-            if (i > 0) json.Append(',');
-            json.Append(_unflushed[i].EntryJson);
+            if (i > 0) json[at++] = (byte)',';
+            batch[i].EntryJson.CopyTo(json, at);
+            at += batch[i].EntryJson.Length;
         }
 
-        json.Append(']');
-        await _store.WriteAsync(path, Encoding.UTF8.GetBytes(json.ToString()), BlobCondition.IfNotExists, cancellationToken);
-        int batchIndex = State.Batches.Count;
-        State.Batches.Add(path);
-        State.BatchCounter++;
-        await _state.WriteStateAsync(cancellationToken);
-        foreach (var (shard, _) in _unflushed) _book.MarkSaved(shard, batchIndex);
-        _unflushed.Clear();
+        json[at] = (byte)']';
+        bool listed = false;
+        try
+        {
+            await _store.WriteAsync(path, json, BlobCondition.IfNotExists, cancellationToken);
+            if (State.StageIndex != stage || !IsActive) return; // the campaign moved on or ended meanwhile
+            State.Batches.Add(path);
+            listed = true;
+            await WriteStateAsync(cancellationToken);
+        }
+        catch
+        {
+            // Not saved: unlist the batch and keep its results for the next write.
+            if (listed) State.Batches.Remove(path);
+            if (State.StageIndex == stage) _unflushed.AddRange(batch);
+            throw;
+        }
+
+        int batchIndex = State.Batches.IndexOf(path);
+        foreach (var (shard, _) in batch) _book.MarkSaved(shard, batchIndex);
+    }
+
+    /// <summary>Every state write goes through here: a background flush and a turn must not write at once (ETag).</summary>
+    private async Task WriteStateAsync(CancellationToken cancellationToken)
+    {
+        await _stateWrites.WaitAsync(cancellationToken);
+        try
+        {
+            await _state.WriteStateAsync(cancellationToken);
+        }
+        finally
+        {
+            _stateWrites.Release();
+        }
     }
 
     private async Task CommitAsync(CancellationToken cancellationToken)
@@ -410,13 +561,14 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
 
     private async Task FinishAsync(CampaignPhase phase, string? message, CancellationToken cancellationToken)
     {
+        if (_flushing is { IsCompleted: false } flushing) await flushing;
         State.Phase = phase;
         State.Message = message;
         State.EndedAt = _time.GetUtcNow();
         _inFlight.Clear();
         _retries.Clear();
         _unflushed.Clear();
-        await _state.WriteStateAsync(cancellationToken);
+        await WriteStateAsync(cancellationToken);
         _timer?.Dispose();
         _timer = null;
         if (await this.GetReminder(ResumeReminder) is { } reminder) await this.UnregisterReminder(reminder);
@@ -543,6 +695,9 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} committed {Dataset} version {Version}: {Rows} rows, {Quarantined} quarantined")]
     private partial void LogCommitted(string campaignId, string dataset, int version, long rows, long quarantined);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: writing a result batch failed; its results stay buffered for the next write")]
+    private partial void LogFlushFailed(string campaignId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: commit attempt {Attempt} failed")]
     private partial void LogCommitRetry(string campaignId, int attempt, Exception exception);

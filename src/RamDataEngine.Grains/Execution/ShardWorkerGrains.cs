@@ -14,9 +14,9 @@ public interface IGpuShardWorkerGrain : IShardWorkerGrain;
 [Reentrant, ActivationCountBasedPlacement]
 internal sealed class CpuShardWorkerGrain(ShardExecutor executor) : Grain, ICpuShardWorkerGrain
 {
-    public Task<string> EnqueueAsync(ShardTask task, CancellationToken cancellationToken = default)
+    public Task<string> EnqueueAsync(IReadOnlyList<ShardTask> tasks, CancellationToken cancellationToken = default)
     {
-        executor.Enqueue(task, StageDevice.Cpu);
+        executor.Enqueue(tasks, StageDevice.Cpu);
         return Task.FromResult(executor.Silo);
     }
 }
@@ -24,9 +24,9 @@ internal sealed class CpuShardWorkerGrain(ShardExecutor executor) : Grain, ICpuS
 [Reentrant, ActivationCountBasedPlacement]
 public sealed class GpuShardWorkerGrain(ShardExecutor executor) : Grain, IGpuShardWorkerGrain
 {
-    public Task<string> EnqueueAsync(ShardTask task, CancellationToken cancellationToken = default)
+    public Task<string> EnqueueAsync(IReadOnlyList<ShardTask> tasks, CancellationToken cancellationToken = default)
     {
-        executor.Enqueue(task, StageDevice.Gpu);
+        executor.Enqueue(tasks, StageDevice.Gpu);
         return Task.FromResult(executor.Silo);
     }
 }
