@@ -49,7 +49,7 @@ public sealed class ControlPlaneBenchmark : IBenchmark
             {
                 for (int r = 0; r < repeat; r++)
                 {
-                    var result = await RunClusterAsync(Path.Combine(root, $"silos-{silos}-{r}"), silos, shards, inFlight, report, cancellationToken);
+                    var result = await RunClusterAsync(Path.Combine(root, $"run-{results.Count}-silos-{silos}"), silos, shards, inFlight, report, cancellationToken);
                     results.Add(result);
                 }
             }
@@ -92,10 +92,12 @@ public sealed class ControlPlaneBenchmark : IBenchmark
             var grains = cluster.Client;
             var catalog = new DatasetCatalog(new LocalFolderBlobStore(storage), TimeProvider.System);
 
-            // Warm-up: JIT (tiered compilation promotes hot methods after a while) and first activations.
-            await SeedAsync(catalog, "warm", Math.Min(shards, 20_000), cancellationToken);
+            // Warm-up at full size: JIT (tiered compilation promotes hot methods only after a while: a shorter warm-up
+            // left the first cluster of a run twice as slow as the second) and first activations.
+            await SeedAsync(catalog, "warm", shards, cancellationToken);
             await RunCampaignAsync(grains, "warm-up", Spec("warm", inFlight), null, cancellationToken);
             await BaselineAsync(grains, shards, inFlight);
+            report.WriteLine("   warmed up");
 
             var seedClock = Stopwatch.StartNew();
             await SeedAsync(catalog, Dataset, shards, cancellationToken);
@@ -109,8 +111,12 @@ public sealed class ControlPlaneBenchmark : IBenchmark
             long heapBefore = FullCollect();
             long allocBefore = GC.GetTotalAllocatedBytes(precise: true);
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            var pauseBefore = GC.GetTotalPauseDuration();
+            int[] gcBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
             var run = await RunCampaignAsync(grains, "timed", Spec(Dataset, inFlight), null, cancellationToken);
             var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+            var pause = GC.GetTotalPauseDuration() - pauseBefore;
+            string gcs = $"{GC.CollectionCount(0) - gcBefore[0]}/{GC.CollectionCount(1) - gcBefore[1]}/{GC.CollectionCount(2) - gcBefore[2]}";
             long alloc = GC.GetTotalAllocatedBytes(precise: true) - allocBefore;
             long heapAfter = FullCollect();
             if (run.Status.Phase != CampaignPhase.Completed) throw new InvalidOperationException($"The timed campaign ended {run.Status.Phase}: {run.Status.Message}");
@@ -122,7 +128,7 @@ public sealed class ControlPlaneBenchmark : IBenchmark
             long heapDeactivated = FullCollect();
             long stateBytes = await StateBytesAsync(catalog.Store, "timed", cancellationToken);
             report.WriteLine($"   campaign: {run.Elapsed.TotalSeconds:F2} s ({run.Elapsed.TotalMicroseconds / shards:F2} us/shard), commit phase {run.Commit.TotalSeconds:F2} s, "
-                + $"CPU {cpu.TotalSeconds:F2} s, allocated {alloc / 1e6:F0} MB, heap {heapBefore / 1e6:F1} -> {heapAfter / 1e6:F1} MB, after deactivation {heapDeactivated / 1e6:F1} MB, state blob {stateBytes:N0} B");
+                + $"CPU {cpu.TotalSeconds:F2} s, allocated {alloc / 1e6:F0} MB (commit phase {run.CommitAllocated / 1e6:F0} MB), GCs (gen0/1/2) {gcs} pausing {pause.TotalMilliseconds:F0} ms (commit phase {run.CommitGcPause.TotalMilliseconds:F0} ms), heap {heapBefore / 1e6:F1} -> {heapAfter / 1e6:F1} MB, after deactivation {heapDeactivated / 1e6:F1} MB, state blob {stateBytes:N0} B");
 
             // A second campaign measures the heap half-way, against the heap once it is over and its grain is gone: the
             // difference is everything the running campaign holds (grain, buffered results, tasks and reports in flight).
@@ -163,16 +169,26 @@ public sealed class ControlPlaneBenchmark : IBenchmark
         var clock = Stopwatch.StartNew();
         var status = await campaign.StartAsync(spec, cancellationToken);
         TimeSpan? commitSeen = null;
+        long allocAtCommit = 0;
+        TimeSpan pauseAtCommit = default;
         while (!status.IsFinished)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(2), cancellationToken);
             status = await campaign.GetStatusAsync(cancellationToken);
-            if (status.Phase == CampaignPhase.Committing) commitSeen ??= clock.Elapsed;
+            if (status.Phase == CampaignPhase.Committing && commitSeen is null)
+            {
+                commitSeen = clock.Elapsed;
+                allocAtCommit = GC.GetTotalAllocatedBytes(precise: false);
+                pauseAtCommit = GC.GetTotalPauseDuration();
+            }
+
             probe?.Invoke(status);
         }
 
         var elapsed = clock.Elapsed;
-        return new CampaignRun(status, elapsed, elapsed - (commitSeen ?? elapsed));
+        long commitAlloc = commitSeen is null ? 0 : GC.GetTotalAllocatedBytes(precise: false) - allocAtCommit;
+        var commitPause = commitSeen is null ? default : GC.GetTotalPauseDuration() - pauseAtCommit;
+        return new CampaignRun(status, elapsed, elapsed - (commitSeen ?? elapsed), commitAlloc, commitPause);
     }
 
     private static async Task<TimeSpan> BaselineAsync(IGrainFactory grains, int calls, int inFlight)
@@ -231,7 +247,7 @@ public sealed class ControlPlaneBenchmark : IBenchmark
         }
     }
 
-    private sealed record CampaignRun(CampaignStatus Status, TimeSpan Elapsed, TimeSpan Commit);
+    private sealed record CampaignRun(CampaignStatus Status, TimeSpan Elapsed, TimeSpan Commit, long CommitAllocated, TimeSpan CommitGcPause);
 
     private sealed record Result(
         int Silos, double SeedSeconds, double BaselineMicros, double CampaignSeconds, double MicrosPerShard, double CommitSeconds,

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -480,9 +481,11 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         int stage = State.StageIndex;
         string path = $"campaigns/{Id}/stage-{stage:D2}/batch-{State.BatchCounter:D6}-{Guid.NewGuid():N}.json";
         State.BatchCounter++;
+        // The batch is a JSON array of the entries' own bytes, built in a pooled buffer: a batch of thousands of
+        // entries would otherwise be a new large-object-heap array per write.
         int length = batch.Count + 1;
         foreach (var (_, entry) in batch) length += entry.Length;
-        var json = new byte[length];
+        byte[] json = ArrayPool<byte>.Shared.Rent(length);
         json[0] = (byte)'[';
         int at = 1;
         for (int i = 0; i < batch.Count; i++)
@@ -496,7 +499,15 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         bool listed = false;
         try
         {
-            await _store.WriteAsync(path, json, BlobCondition.IfNotExists, cancellationToken);
+            try
+            {
+                await _store.WriteAsync(path, json.AsMemory(0, length), BlobCondition.IfNotExists, cancellationToken);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(json);
+            }
+
             if (State.StageIndex != stage || !IsActive) return; // the campaign moved on or ended meanwhile
             State.Batches.Add(path);
             listed = true;
@@ -602,7 +613,13 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
             State.AbsentShards.AddRange(Enumerable.Range(segment.FirstShardId, segment.LastShardId - segment.FirstShardId + 1).Where(id => !present.Contains(id)));
         }
 
-        State.AbsentShards.AddRange(Enumerable.Range(0, State.ShardSpace).Where(id => !root.Segments.Any(s => s.FirstShardId <= id && id <= s.LastShardId)));
+        // Ids in the gaps between segments' ranges (segments are sorted and disjoint).
+        int next = 0;
+        foreach (var segment in root.Segments)
+        {
+            for (int id = next; id < segment.FirstShardId; id++) State.AbsentShards.Add(id);
+            next = segment.LastShardId + 1;
+        }
     }
 
     private void Validate(CampaignSpec spec)

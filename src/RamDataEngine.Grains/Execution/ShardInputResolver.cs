@@ -13,8 +13,9 @@ namespace RamDataEngine.Grains.Execution;
 /// </summary>
 public sealed class ShardInputResolver(DatasetCatalog catalog, IBlobStore store)
 {
-    // A segment of 1,000 entries decodes to ~0.5 MB; in-order dispatch needs only the last one or two.
-    private const int MaxCachedBlobs = 16;
+    // A segment of 1,000 entries decodes to ~1.5 MB that the GC must keep promoting while it is cached; in-order
+    // dispatch needs only the last one or two per campaign, so a few campaigns at once fit.
+    private const int MaxCachedBlobs = 8;
     private readonly BlobCache _cache = new(MaxCachedBlobs);
 
     public async Task<(ShardEntry? Entry, string? SourceChunk)> ResolveAsync(ShardTask task, CancellationToken cancellationToken)
@@ -39,8 +40,9 @@ public sealed class ShardInputResolver(DatasetCatalog catalog, IBlobStore store)
             case ShardInputKind.Batch:
                 var batch = (Dictionary<int, ShardEntry>)await _cache.GetAsync(Require(input.Path, task), async () =>
                 {
-                    var bytes = await store.ReadAllBytesAsync(input.Path!, cancellationToken).ConfigureAwait(false);
-                    var entries = JsonSerializer.Deserialize<List<ShardEntry>>(bytes, DatasetJson.Options) ?? [];
+                    var content = await store.ReadAsync(input.Path!, cancellationToken).ConfigureAwait(false)
+                        ?? throw new BlobNotFoundException(store.Location, input.Path!);
+                    var entries = JsonSerializer.Deserialize<List<ShardEntry>>(content.Data.Span, DatasetJson.Options) ?? [];
                     return entries.ToDictionary(e => e.ShardId);
                 }).ConfigureAwait(false);
                 return batch.TryGetValue(task.ShardId, out var entry)

@@ -5,13 +5,17 @@ using RamDataEngine.Grains.Stages;
 
 namespace RamDataEngine.Grains.Execution;
 
-/// <summary>Takes CPU-stage shard tasks; activations spread over the cluster's silos and are reused, one per slot.</summary>
+/// <summary>
+/// Takes CPU-stage shard tasks; activations spread over the cluster's silos and are reused, one per slot. Placement is
+/// random: activation counts (what count-based placement weighs) say nothing about executor load, and their statistics
+/// lag behind a campaign's first burst of calls, which could put every slot on one silo.
+/// </summary>
 public interface ICpuShardWorkerGrain : IShardWorkerGrain;
 
 /// <summary>Takes GPU-stage shard tasks; its grain class exists only on silos with the "gpu" role.</summary>
 public interface IGpuShardWorkerGrain : IShardWorkerGrain;
 
-[Reentrant, ActivationCountBasedPlacement]
+[Reentrant, RandomPlacement]
 internal sealed class CpuShardWorkerGrain(ShardExecutor executor) : Grain, ICpuShardWorkerGrain
 {
     public Task<string> EnqueueAsync(IReadOnlyList<ShardTask> tasks, CancellationToken cancellationToken = default)
@@ -21,7 +25,7 @@ internal sealed class CpuShardWorkerGrain(ShardExecutor executor) : Grain, ICpuS
     }
 }
 
-[Reentrant, ActivationCountBasedPlacement]
+[Reentrant, RandomPlacement]
 public sealed class GpuShardWorkerGrain(ShardExecutor executor) : Grain, IGpuShardWorkerGrain
 {
     public Task<string> EnqueueAsync(IReadOnlyList<ShardTask> tasks, CancellationToken cancellationToken = default)
