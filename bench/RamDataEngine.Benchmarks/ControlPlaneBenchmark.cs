@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Concurrency;
@@ -40,30 +41,46 @@ public sealed class ControlPlaneBenchmark : IBenchmark
         int inFlight = args.GetInt("in-flight", 256);
         int repeat = args.GetInt("repeat", 1);
         var siloCounts = (args.GetString("silos") ?? "1,3").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
-        string root = Path.Combine(args.GetString("dir") ?? Path.GetTempPath(), $"ram-bench-control-plane-{Guid.NewGuid():N}");
+        string parent = args.GetString("dir") ?? Path.GetTempPath();
+        if (args.GetString("child") is not null)
+        {
+            await RunChildAsync(parent, siloCounts.Single(), shards, inFlight, report, cancellationToken);
+            return;
+        }
+
+        string root = Path.Combine(parent, $"ram-bench-control-plane-{Guid.NewGuid():N}");
         Directory.CreateDirectory(root);
         var results = new List<Result>();
         try
         {
-            foreach (int silos in siloCounts)
+            double fsync = await FsyncMillisecondsAsync(root, cancellationToken);
+            string load = File.Exists("/proc/loadavg") ? string.Join(' ', (await File.ReadAllTextAsync("/proc/loadavg", cancellationToken)).Split(' ').Take(3)) : "n/a";
+            report.WriteLine($"store: fsync'd 4 KB blob write {fsync:F1} ms (median of 20); load average at start {load}");
+
+            // Each run in its own process: a stopped in-process cluster leaves memory behind that would slow the GC of
+            // the next, and each process first warms up on a throwaway cluster (see RunChildAsync).
+            for (int r = 0; r < repeat; r++)
             {
-                for (int r = 0; r < repeat; r++)
+                foreach (int silos in siloCounts)
                 {
-                    var result = await RunClusterAsync(Path.Combine(root, $"run-{results.Count}-silos-{silos}"), silos, shards, inFlight, report, cancellationToken);
-                    results.Add(result);
+                    report.WriteLine($"-- run {results.Count + 1}: {silos} silo(s)");
+                    results.Add(await RunChildProcessAsync(Path.Combine(root, $"run-{results.Count}"), silos, shards, inFlight, report, cancellationToken));
                 }
             }
 
             report.WriteLine();
             report.WriteLine($"{shards:N0} no-op shards (each returns its input entry plus a zero-byte layer ref, no I/O), MaxInFlight {inFlight}, "
-                + $"default campaign options, local folder store under {args.GetString("dir") ?? Path.GetTempPath()}, Release: {IsRelease}");
+                + $"default campaign options, local folder store under {parent}, Release: {IsRelease}, {repeat} run(s) per row, median by us/shard (range in brackets)");
             report.WriteLine();
-            report.WriteLine("| silos | seed commit s | baseline us/call | campaign s | us/shard | of which commit s | CPU us/shard | alloc B/shard | heap mid-run B/shard | heap retained B/shard | grain held B/shard | state bytes |");
-            report.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-            foreach (var x in results)
+            report.WriteLine("| silos | seed commit s | baseline us/call | campaign s | us/shard | x baseline | of which commit s | CPU us/shard | alloc B/shard | GC pause ms | heap mid-run B/shard | heap retained B/shard | grain held B/shard | state bytes |");
+            report.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var group in results.GroupBy(r => r.Silos))
             {
+                var runs = group.OrderBy(r => r.MicrosPerShard).ToList();
+                var x = runs[runs.Count / 2];
+                string range = runs.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $" ({runs[0].MicrosPerShard:F1}-{runs[^1].MicrosPerShard:F1})") : "";
                 report.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {x.Silos} | {x.SeedSeconds:F2} | {x.BaselineMicros:F2} | {x.CampaignSeconds:F2} | **{x.MicrosPerShard:F2}** | {x.CommitSeconds:F2} | {x.CpuMicrosPerShard:F2} | {x.AllocPerShard:F0} | {x.MidHeapPerShard:F1} | {x.RetainedHeapPerShard:F1} | **{x.GrainHeldPerShard:F1}** | {x.StateBytes:N0} |"));
+                    $"| {x.Silos} | {x.SeedSeconds:F2} | {x.BaselineMicros:F2} | {x.CampaignSeconds:F2} | **{x.MicrosPerShard:F2}**{range} | {x.MicrosPerShard / x.BaselineMicros:F1} | {x.CommitSeconds:F2} | {x.CpuMicrosPerShard:F2} | {x.AllocPerShard:F0} | {x.GcPauseMilliseconds:F0} | {x.MidHeapPerShard:F1} | {x.RetainedHeapPerShard:F1} | **{x.GrainHeldPerShard:F1}** | {x.StateBytes:N0} |"));
             }
 
             report.WriteLine();
@@ -76,6 +93,59 @@ public sealed class ControlPlaneBenchmark : IBenchmark
         }
     }
 
+    /// <summary>One measured run in this process: a throwaway cluster of the same size first, so tiered JIT has settled.</summary>
+    private static async Task RunChildAsync(string storage, int silos, int shards, int inFlight, TextWriter report, CancellationToken cancellationToken)
+    {
+        // Measured without this, the first cluster of a process used twice the CPU per shard of a second one, however
+        // long its own warm-up: tiered compilation keeps promoting methods while a new cluster's code paths get hot.
+        long heapStart = FullCollect();
+        await RunClusterAsync(Path.Combine(storage, "throwaway"), silos, shards, inFlight, warmUpOnly: true, report, cancellationToken);
+        report.WriteLine($"   heap: {heapStart / 1e6:F1} MB at start, {FullCollect() / 1e6:F1} MB after the throwaway cluster stopped");
+        var result = await RunClusterAsync(Path.Combine(storage, "measured"), silos, shards, inFlight, warmUpOnly: false, report, cancellationToken);
+        report.WriteLine(ResultPrefix + JsonSerializer.Serialize(result!));
+    }
+
+    private const string ResultPrefix = "RESULT ";
+
+    private static async Task<Result> RunChildProcessAsync(string storage, int silos, int shards, int inFlight, TextWriter report, CancellationToken cancellationToken)
+    {
+        string host = Environment.ProcessPath ?? "dotnet";
+        var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // Started as "dotnet RamDataEngine.Benchmarks.dll ..." the host needs the assembly; the apphost does not.
+        if (Path.GetFileNameWithoutExtension(host) == "dotnet") start.ArgumentList.Add(typeof(ControlPlaneBenchmark).Assembly.Location);
+        foreach (var arg in (string[])["control-plane", "--child", "--silos", $"{silos}", "--shards", $"{shards}", "--in-flight", $"{inFlight}", "--dir", storage]) start.ArgumentList.Add(arg);
+        // Steady-state code within a one-minute run: with dynamic PGO, a profile on this loaded two-core machine still
+        // found most hot methods in the instrumented tier (and the JIT busy) after two full warm-up campaigns.
+        start.Environment["DOTNET_TieredPGO"] = "0";
+        using var child = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {host}.");
+        var errors = child.StandardError.ReadToEndAsync(cancellationToken);
+        Result? result = null;
+        while (await child.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (line.StartsWith(ResultPrefix, StringComparison.Ordinal)) result = JsonSerializer.Deserialize<Result>(line[ResultPrefix.Length..]);
+            else if (line.StartsWith("   ", StringComparison.Ordinal)) report.WriteLine(line);
+        }
+
+        await child.WaitForExitAsync(cancellationToken);
+        return result ?? throw new InvalidOperationException($"The benchmark child process exited with code {child.ExitCode} without a result: {await errors}");
+    }
+
+    private static async Task<double> FsyncMillisecondsAsync(string root, CancellationToken cancellationToken)
+    {
+        var store = new LocalFolderBlobStore(Path.Combine(root, "fsync-probe"));
+        var data = new byte[4096];
+        var times = new List<double>();
+        for (int i = 0; i < 20; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            await store.WriteAsync($"probe-{i}", data, BlobCondition.None, cancellationToken);
+            times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+
+        times.Sort();
+        return times[times.Count / 2];
+    }
+
     private static bool IsRelease =>
 #if DEBUG
         false;
@@ -83,9 +153,8 @@ public sealed class ControlPlaneBenchmark : IBenchmark
         true;
 #endif
 
-    private static async Task<Result> RunClusterAsync(string storage, int silos, int shards, int inFlight, TextWriter report, CancellationToken cancellationToken)
+    private static async Task<Result?> RunClusterAsync(string storage, int silos, int shards, int inFlight, bool warmUpOnly, TextWriter report, CancellationToken cancellationToken)
     {
-        report.WriteLine($"-- {silos} silo(s): starting");
         var cluster = await StartClusterAsync(storage, silos);
         try
         {
@@ -97,7 +166,7 @@ public sealed class ControlPlaneBenchmark : IBenchmark
             await SeedAsync(catalog, "warm", shards, cancellationToken);
             await RunCampaignAsync(grains, "warm-up", Spec("warm", inFlight), null, cancellationToken);
             await BaselineAsync(grains, shards, inFlight);
-            report.WriteLine("   warmed up");
+            if (warmUpOnly) return null;
 
             var seedClock = Stopwatch.StartNew();
             await SeedAsync(catalog, Dataset, shards, cancellationToken);
@@ -130,9 +199,11 @@ public sealed class ControlPlaneBenchmark : IBenchmark
             report.WriteLine($"   campaign: {run.Elapsed.TotalSeconds:F2} s ({run.Elapsed.TotalMicroseconds / shards:F2} us/shard), commit phase {run.Commit.TotalSeconds:F2} s, "
                 + $"CPU {cpu.TotalSeconds:F2} s, allocated {alloc / 1e6:F0} MB (commit phase {run.CommitAllocated / 1e6:F0} MB), GCs (gen0/1/2) {gcs} pausing {pause.TotalMilliseconds:F0} ms (commit phase {run.CommitGcPause.TotalMilliseconds:F0} ms), heap {heapBefore / 1e6:F1} -> {heapAfter / 1e6:F1} MB, after deactivation {heapDeactivated / 1e6:F1} MB, state blob {stateBytes:N0} B");
 
-            // A second campaign measures the heap half-way, against the heap once it is over and its grain is gone: the
-            // difference is everything the running campaign holds (grain, buffered results, tasks and reports in flight).
+            // A second campaign measures the heap half-way against the heap just before it started (the executors' input
+            // caches and the buffer pools are already as full then from the timed campaign): the difference is what the
+            // running campaign holds, grain, buffered results, and tasks and reports in flight.
             await SeedAsync(catalog, "bench-mem", shards, cancellationToken);
+            long heapMidBefore = FullCollect();
             long heapMid = 0;
             var memRun = await RunCampaignAsync(grains, "mid-heap", Spec("bench-mem", inFlight), s =>
             {
@@ -141,11 +212,11 @@ public sealed class ControlPlaneBenchmark : IBenchmark
             await grains.GetGrain<ICampaignGrain>("mid-heap").AsReference<IGrainManagementExtension>().DeactivateOnIdle();
             await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
             long heapMidAfter = FullCollect();
-            report.WriteLine($"   mid-run heap: {heapMid / 1e6:F1} MB half-way, {heapMidAfter / 1e6:F1} MB once over and deactivated ({memRun.Status.Phase})");
+            report.WriteLine($"   mid-run heap: {heapMidBefore / 1e6:F1} MB before, {heapMid / 1e6:F1} MB half-way, {heapMidAfter / 1e6:F1} MB once over and deactivated ({memRun.Status.Phase})");
 
             return new Result(
                 silos, seedSeconds, baseline.TotalMicroseconds / shards, run.Elapsed.TotalSeconds, run.Elapsed.TotalMicroseconds / shards, run.Commit.TotalSeconds,
-                cpu.TotalMicroseconds / shards, (double)alloc / shards, (double)(heapMid - heapMidAfter) / shards,
+                cpu.TotalMicroseconds / shards, (double)alloc / shards, pause.TotalMilliseconds, (double)(heapMid - heapMidBefore) / shards,
                 (double)(heapAfter - heapBefore) / shards, (double)(heapAfter - heapDeactivated) / shards, stateBytes);
         }
         finally
@@ -227,6 +298,8 @@ public sealed class ControlPlaneBenchmark : IBenchmark
     private static async Task<TestCluster> StartClusterAsync(string storage, int silos)
     {
         var builder = new TestClusterBuilder((short)silos);
+        // Not into files in the working folder (the repository, under dotnet run).
+        builder.Options.ConfigureFileLogging = false;
         builder.ConfigureHostConfiguration(c => c.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Ram:Storage:Kind"] = "local",
@@ -251,7 +324,7 @@ public sealed class ControlPlaneBenchmark : IBenchmark
 
     private sealed record Result(
         int Silos, double SeedSeconds, double BaselineMicros, double CampaignSeconds, double MicrosPerShard, double CommitSeconds,
-        double CpuMicrosPerShard, double AllocPerShard, double MidHeapPerShard, double RetainedHeapPerShard, double GrainHeldPerShard, long StateBytes);
+        double CpuMicrosPerShard, double AllocPerShard, double GcPauseMilliseconds, double MidHeapPerShard, double RetainedHeapPerShard, double GrainHeldPerShard, long StateBytes);
 }
 
 /// <summary>A stage that does no work: the shard's input entry plus a zero-byte layer, without I/O.</summary>

@@ -41,7 +41,7 @@ public sealed class DatasetCatalog(IBlobStore store, TimeProvider timeProvider, 
     public const int DefaultSegmentSize = 1_000;
 
     /// <summary>Segments written at once by a commit: each write waits mostly on the store (an fsync, a round trip).</summary>
-    private const int MaxParallelSegmentWrites = 16;
+    private const int MaxParallelSegmentWrites = 32;
 
     public IBlobStore Store => store;
 
@@ -339,12 +339,20 @@ public sealed class DatasetCatalog(IBlobStore store, TimeProvider timeProvider, 
     /// <summary>Reads one manifest segment of a dataset, verifying its checksum.</summary>
     public async Task<ManifestSegment> ReadSegmentAsync(string dataset, SegmentRef segment, CancellationToken cancellationToken = default)
     {
+        var bytes = await ReadSegmentBytesAsync(dataset, segment, cancellationToken).ConfigureAwait(false);
+        return JsonSerializer.Deserialize<ManifestSegment>(bytes.Span, DatasetJson.Options)
+            ?? throw new InvalidDataException($"Manifest segment '{segment.Path}' is empty.");
+    }
+
+    /// <summary>One manifest segment's JSON, checksum verified (see <see cref="RawShardEntry.ParseSegment"/>).</summary>
+    public async Task<ReadOnlyMemory<byte>> ReadSegmentBytesAsync(string dataset, SegmentRef segment, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(segment);
         var content = await store.ReadAsync(segment.Path, cancellationToken).ConfigureAwait(false)
             ?? throw new DatasetNotFoundException($"Manifest segment '{segment.Path}' of dataset '{dataset}' is missing from {store.Location}.");
         string actual = Convert.ToHexStringLower(SHA256.HashData(content.Data.Span));
         if (actual != segment.Sha256) throw new ChecksumMismatchException(store.Location, segment.Path, segment.Sha256, actual);
-        return JsonSerializer.Deserialize<ManifestSegment>(content.Data.Span, DatasetJson.Options)
-            ?? throw new InvalidDataException($"Manifest segment '{segment.Path}' is empty.");
+        return content.Data;
     }
 
     private async Task AdvanceHeadAsync(string dataset, int version, CancellationToken cancellationToken)

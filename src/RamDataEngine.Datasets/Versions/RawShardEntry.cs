@@ -69,13 +69,46 @@ public sealed class RawShardEntry
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray) throw new InvalidDataException($"{Capitalize(source)} is not a JSON array of shard entries.");
-            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray) entries.Add(ReadEntry(ref reader, json, source));
+            ReadEntries(ref reader, json, source, entries);
             return entries;
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{Capitalize(source)} is not valid JSON: {e.Message}", e);
         }
+    }
+
+    /// <summary>Reads the entries of a manifest segment (<see cref="ManifestSegment"/> JSON) without building them.</summary>
+    public static List<RawShardEntry> ParseSegment(ReadOnlyMemory<byte> json, string source)
+    {
+        var entries = new List<RawShardEntry>();
+        var reader = new Utf8JsonReader(json.Span);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw new InvalidDataException($"{Capitalize(source)} is not a JSON object.");
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                bool shards = Is(ref reader, "shards"u8);
+                reader.Read();
+                if (shards && reader.TokenType == JsonTokenType.StartArray) ReadEntries(ref reader, json, source, entries);
+                else reader.Skip();
+            }
+
+            return entries;
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{Capitalize(source)} is not valid JSON: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The entry as an object.</summary>
+    public ShardEntry ToEntry() => JsonSerializer.Deserialize<ShardEntry>(Json.Span, DatasetJson.Options)
+        ?? throw new InvalidDataException($"Shard entry {ShardId} is JSON null.");
+
+    private static void ReadEntries(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, string source, List<RawShardEntry> entries)
+    {
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray) entries.Add(ReadEntry(ref reader, json, source));
     }
 
     /// <summary>Writes entries as a JSON array.</summary>

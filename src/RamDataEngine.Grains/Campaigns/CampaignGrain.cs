@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -40,7 +39,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
     private ShardBook _book = ShardBook.Empty;
     private readonly Dictionary<int, InFlight> _inFlight = [];
     private readonly PriorityQueue<int, DateTimeOffset> _retries = new();
-    private List<(int Shard, byte[] EntryJson)> _unflushed = [];
+    private ResultBuffer _unflushed = new();
     private Task? _flushing;
     private readonly SemaphoreSlim _stateWrites = new(1, 1);
     private readonly Dictionary<int, ShardInput> _inputs = [];
@@ -146,7 +145,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
             if (outcome.Succeeded)
             {
                 _book.MarkCompleted(shard);
-                _unflushed.Add((shard, outcome.EntryJson!));
+                _unflushed.Add(shard, outcome.EntryJson);
                 State.RowsProcessed += outcome.Rows;
             }
             else
@@ -196,7 +195,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         }
 
         if (State.Phase != CampaignPhase.Running) return;
-        await DispatchAsync(cancellationToken);
+        Dispatch();
         if (_inFlight.Count > 0 || _retries.Count > 0 || !_book.AllFinished) return;
 
         await FlushAllAsync(cancellationToken);
@@ -212,7 +211,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
             _inputs.Clear();
             await WriteStateAsync(cancellationToken);
             LogStage(Id, State.StageIndex, State.Spec.Stages[State.StageIndex]);
-            await DispatchAsync(cancellationToken);
+            Dispatch();
         }
         else
         {
@@ -222,7 +221,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         }
     }
 
-    private async Task DispatchAsync(CancellationToken cancellationToken)
+    private void Dispatch()
     {
         var spec = State.Spec!;
         var now = _time.GetUtcNow();
@@ -253,18 +252,25 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         }
 
         if (sends is null) return;
-        if (sends.Count == 1)
-        {
-            await SendAsync(sends[0].Slot, sends[0].Tasks, device, cancellationToken);
-            return;
-        }
-
-        var calls = new Task[sends.Count];
-        for (int i = 0; i < calls.Length; i++) calls[i] = SendAsync(sends[i].Slot, sends[i].Tasks, device, cancellationToken);
-        await Task.WhenAll(calls);
+        // Not awaited: the turn ends and the next report is taken while the calls are on the way (a round trip to a
+        // remote silo would otherwise stall the campaign). Their replies run as turns of their own on this grain.
+        foreach (var (slot, tasks) in sends) _ = SendAsync(slot, tasks, device);
     }
 
-    private async Task SendAsync(int slot, List<ShardTask> tasks, StageDevice device, CancellationToken cancellationToken)
+    private async Task SendAsync(int slot, List<ShardTask> tasks, StageDevice device)
+    {
+        try
+        {
+            await SendOrFailAsync(slot, tasks, device);
+        }
+        catch (Exception e)
+        {
+            // Failing the shards could not be recorded (a state write failed): the lease brings them back.
+            LogDispatchFailed(Id, tasks.Count, e);
+        }
+    }
+
+    private async Task SendOrFailAsync(int slot, List<ShardTask> tasks, StageDevice device)
     {
         string key = slot < SlotKeys.Length ? SlotKeys[slot] : slot.ToString(System.Globalization.CultureInfo.InvariantCulture);
         try
@@ -272,18 +278,20 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
             IShardWorkerGrain worker = device == StageDevice.Gpu
                 ? GrainFactory.GetGrain<IGpuShardWorkerGrain>(key)
                 : GrainFactory.GetGrain<ICpuShardWorkerGrain>(key);
-            Dispatched(slot, device, tasks, await worker.EnqueueAsync(tasks, cancellationToken));
+            Dispatched(slot, device, tasks, await worker.EnqueueAsync(tasks));
             if (State.Message?.StartsWith("Waiting", StringComparison.Ordinal) == true) State.Message = null;
             return;
         }
-        catch (Exception e) when (device == StageDevice.Gpu && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (device == StageDevice.Gpu)
         {
             if (_options.RequireGpuSilos)
             {
                 // No gpu silo can take them: put the shards back without charging an attempt, and say so in the status.
+                if (!IsActive) return;
                 State.Message = $"Waiting for a gpu silo to run stage '{tasks[0].Stage}': {e.Message}";
                 foreach (var task in tasks)
                 {
+                    if (!StillInFlight(task)) continue;
                     _inFlight.Remove(task.ShardId);
                     _book.Requeue(task.ShardId);
                     _book.ForgiveAttempt(task.ShardId);
@@ -299,21 +307,26 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
                 LogGpuFallback(Id, tasks[0].Stage, e.Message);
             }
         }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e)
         {
-            await DispatchFailedAsync(tasks, e, cancellationToken);
+            await DispatchFailedAsync(tasks, e);
             return;
         }
 
         try
         {
-            Dispatched(slot, StageDevice.Cpu, tasks, await GrainFactory.GetGrain<ICpuShardWorkerGrain>(key).EnqueueAsync(tasks, cancellationToken));
+            Dispatched(slot, StageDevice.Cpu, tasks, await GrainFactory.GetGrain<ICpuShardWorkerGrain>(key).EnqueueAsync(tasks));
         }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e)
         {
-            await DispatchFailedAsync(tasks, e, cancellationToken);
+            await DispatchFailedAsync(tasks, e);
         }
     }
+
+    /// <summary>True while the task is the dispatch the campaign waits for (not reported, reclaimed or cancelled meanwhile).</summary>
+    private bool StillInFlight(ShardTask task)
+        => State.Phase == CampaignPhase.Running && task.StageIndex == State.StageIndex
+            && _inFlight.TryGetValue(task.ShardId, out var flight) && flight.Attempt == task.Attempt;
 
     /// <summary>Records where the tasks went, for lost-shard detection, and where their slot lives, for grouping.</summary>
     private void Dispatched(int slot, StageDevice device, List<ShardTask> tasks, string silo)
@@ -329,13 +342,17 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         }
     }
 
-    private async Task DispatchFailedAsync(List<ShardTask> tasks, Exception error, CancellationToken cancellationToken)
+    private async Task DispatchFailedAsync(List<ShardTask> tasks, Exception error)
     {
         foreach (var task in tasks)
         {
+            // A call that failed late (a timeout) may have run and been reported meanwhile: only fail what still waits.
+            if (!StillInFlight(task)) continue;
             _inFlight.Remove(task.ShardId);
-            await FailAsync(task.ShardId, $"Could not dispatch: {error.Message}", permanent: false, cancellationToken);
+            await FailAsync(task.ShardId, $"Could not dispatch: {error.Message}", permanent: false, CancellationToken.None);
         }
+
+        // No AdvanceAsync here: this runs between other turns, and the next tick (or report) moves the campaign on.
     }
 
     private int? NextShard(DateTimeOffset now)
@@ -477,61 +494,44 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
     {
         var batch = _unflushed;
         if (batch.Count == 0) return;
-        _unflushed = [];
+        _unflushed = new ResultBuffer();
         int stage = State.StageIndex;
         string path = $"campaigns/{Id}/stage-{stage:D2}/batch-{State.BatchCounter:D6}-{Guid.NewGuid():N}.json";
         State.BatchCounter++;
-        // The batch is a JSON array of the entries' own bytes, built in a pooled buffer: a batch of thousands of
-        // entries would otherwise be a new large-object-heap array per write.
-        int length = batch.Count + 1;
-        foreach (var (_, entry) in batch) length += entry.Length;
-        byte[] json = ArrayPool<byte>.Shared.Rent(length);
-        json[0] = (byte)'[';
-        int at = 1;
-        for (int i = 0; i < batch.Count; i++)
-        {
-            if (i > 0) json[at++] = (byte)',';
-            batch[i].EntryJson.CopyTo(json, at);
-            at += batch[i].EntryJson.Length;
-        }
-
-        json[at] = (byte)']';
-        bool listed = false;
         try
         {
-            try
-            {
-                await _store.WriteAsync(path, json.AsMemory(0, length), BlobCondition.IfNotExists, cancellationToken);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(json);
-            }
-
+            await _store.WriteAsync(path, batch.ToJsonArray(), BlobCondition.IfNotExists, cancellationToken);
             if (State.StageIndex != stage || !IsActive) return; // the campaign moved on or ended meanwhile
             State.Batches.Add(path);
-            listed = true;
-            await WriteStateAsync(cancellationToken);
+            // Unlisted before the next writer may run, so no later state write lists a batch whose results are requeued.
+            await WriteStateAsync(cancellationToken, undo: () => State.Batches.Remove(path));
+            int batchIndex = State.Batches.IndexOf(path);
+            foreach (int shard in batch.Shards) _book.MarkSaved(shard, batchIndex);
         }
         catch
         {
-            // Not saved: unlist the batch and keep its results for the next write.
-            if (listed) State.Batches.Remove(path);
+            // Not saved: keep its results for the next write.
             if (State.StageIndex == stage) _unflushed.AddRange(batch);
             throw;
         }
-
-        int batchIndex = State.Batches.IndexOf(path);
-        foreach (var (shard, _) in batch) _book.MarkSaved(shard, batchIndex);
+        finally
+        {
+            batch.Dispose();
+        }
     }
 
     /// <summary>Every state write goes through here: a background flush and a turn must not write at once (ETag).</summary>
-    private async Task WriteStateAsync(CancellationToken cancellationToken)
+    private async Task WriteStateAsync(CancellationToken cancellationToken, Action? undo = null)
     {
         await _stateWrites.WaitAsync(cancellationToken);
         try
         {
             await _state.WriteStateAsync(cancellationToken);
+        }
+        catch when (undo is not null)
+        {
+            undo();
+            throw;
         }
         finally
         {
@@ -578,7 +578,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         State.EndedAt = _time.GetUtcNow();
         _inFlight.Clear();
         _retries.Clear();
-        _unflushed.Clear();
+        _unflushed.Dispose();
         await WriteStateAsync(cancellationToken);
         _timer?.Dispose();
         _timer = null;
@@ -712,6 +712,9 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} committed {Dataset} version {Version}: {Rows} rows, {Quarantined} quarantined")]
     private partial void LogCommitted(string campaignId, string dataset, int version, long rows, long quarantined);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: {Count} shard tasks could not be dispatched nor failed; their lease will bring them back")]
+    private partial void LogDispatchFailed(string campaignId, int count, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: writing a result batch failed; its results stay buffered for the next write")]
     private partial void LogFlushFailed(string campaignId, Exception exception);

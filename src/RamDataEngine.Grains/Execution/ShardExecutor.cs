@@ -30,6 +30,7 @@ public sealed partial class ShardExecutor : BackgroundService
     private readonly ILogger<ShardExecutor> _logger;
     private readonly string _silo;
     private readonly ConcurrentDictionary<string, PendingReports> _reports = new(StringComparer.Ordinal);
+    private readonly IDisposable _queueGauge;
     private CancellationToken _stopping;
     private int _queued;
     private int _running;
@@ -46,7 +47,7 @@ public sealed partial class ShardExecutor : BackgroundService
         _logger = logger;
         _silo = silo.SiloAddress.ToParsableString();
         _gpus = Enumerable.Range(0, _options.GpuDevices).Select(_ => Channel.CreateUnbounded<ShardTask>()).ToArray();
-        CampaignMetrics.RegisterQueue(() => Volatile.Read(ref _queued), _silo);
+        _queueGauge = CampaignMetrics.TrackQueue(() => Volatile.Read(ref _queued), _silo);
     }
 
     public string Silo => _silo;
@@ -70,6 +71,12 @@ public sealed partial class ShardExecutor : BackgroundService
     {
         ArgumentNullException.ThrowIfNull(tasks);
         for (int i = 0; i < tasks.Count; i++) Enqueue(tasks[i], device);
+    }
+
+    public override void Dispose()
+    {
+        _queueGauge.Dispose();
+        base.Dispose();
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)

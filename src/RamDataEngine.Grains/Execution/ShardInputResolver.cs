@@ -13,9 +13,10 @@ namespace RamDataEngine.Grains.Execution;
 /// </summary>
 public sealed class ShardInputResolver(DatasetCatalog catalog, IBlobStore store)
 {
-    // A segment of 1,000 entries decodes to ~1.5 MB that the GC must keep promoting while it is cached; in-order
-    // dispatch needs only the last one or two per campaign, so a few campaigns at once fit.
-    private const int MaxCachedBlobs = 8;
+    // Segments and batches are cached as their bytes with each entry's position (an entry is built only when its
+    // shard runs, so the cache holds ~0.5 KB an entry, not a graph of objects the GC keeps promoting). In-order
+    // dispatch needs the last one or two blobs per campaign, so several campaigns at once fit.
+    private const int MaxCachedBlobs = 16;
     private readonly BlobCache _cache = new(MaxCachedBlobs);
 
     public async Task<(ShardEntry? Entry, string? SourceChunk)> ResolveAsync(ShardTask task, CancellationToken cancellationToken)
@@ -28,25 +29,24 @@ public sealed class ShardInputResolver(DatasetCatalog catalog, IBlobStore store)
                     async () => await catalog.OpenAsync(input.Dataset, input.Version, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
                 var segment = DatasetCatalog.SegmentOf(root, task.ShardId)
                     ?? throw new DatasetNotFoundException($"Dataset '{root.Dataset}' version {root.Version} has no shard {task.ShardId}.");
-                var entries = (Dictionary<int, ShardEntry>)await _cache.GetAsync(segment.Path, async () =>
+                var entries = (Dictionary<int, RawShardEntry>)await _cache.GetAsync(segment.Path, async () =>
                 {
-                    var loaded = await catalog.ReadSegmentAsync(root.Dataset, segment, cancellationToken).ConfigureAwait(false);
-                    return loaded.Shards.ToDictionary(e => e.ShardId);
+                    var bytes = await catalog.ReadSegmentBytesAsync(root.Dataset, segment, cancellationToken).ConfigureAwait(false);
+                    return RawShardEntry.ParseSegment(bytes, $"manifest segment '{segment.Path}'").ToDictionary(e => e.ShardId);
                 }).ConfigureAwait(false);
                 return entries.TryGetValue(task.ShardId, out var found)
-                    ? (found, null)
+                    ? (found.ToEntry(), null)
                     : throw new DatasetNotFoundException($"Dataset '{root.Dataset}' version {root.Version} has no shard {task.ShardId}.");
 
             case ShardInputKind.Batch:
-                var batch = (Dictionary<int, ShardEntry>)await _cache.GetAsync(Require(input.Path, task), async () =>
+                var batch = (Dictionary<int, RawShardEntry>)await _cache.GetAsync(Require(input.Path, task), async () =>
                 {
                     var content = await store.ReadAsync(input.Path!, cancellationToken).ConfigureAwait(false)
                         ?? throw new BlobNotFoundException(store.Location, input.Path!);
-                    var entries = JsonSerializer.Deserialize<List<ShardEntry>>(content.Data.Span, DatasetJson.Options) ?? [];
-                    return entries.ToDictionary(e => e.ShardId);
+                    return RawShardEntry.ParseArray(content.Data, $"result batch '{input.Path}'").ToDictionary(e => e.ShardId);
                 }).ConfigureAwait(false);
                 return batch.TryGetValue(task.ShardId, out var entry)
-                    ? (entry, null)
+                    ? (entry.ToEntry(), null)
                     : throw new InvalidDataException($"Result batch '{input.Path}' has no entry for shard {task.ShardId}.");
 
             case ShardInputKind.Source:
