@@ -41,7 +41,7 @@ public sealed class RawShardEntry
         ArgumentNullException.ThrowIfNull(entry);
         return new RawShardEntry(
             entry.ShardId, entry.Rows, entry.QuarantinedRows, entry.Files.ContainsKey(ShardFileKinds.Base), entry.TagCounts,
-            JsonSerializer.SerializeToUtf8Bytes(entry, DatasetJson.Options));
+            ShardEntryJson.ToUtf8(entry));
     }
 
     /// <summary>Reads one entry (a JSON object); <paramref name="source"/> names where it came from in errors.</summary>
@@ -103,8 +103,7 @@ public sealed class RawShardEntry
     }
 
     /// <summary>The entry as an object.</summary>
-    public ShardEntry ToEntry() => JsonSerializer.Deserialize<ShardEntry>(Json.Span, DatasetJson.Options)
-        ?? throw new InvalidDataException($"Shard entry {ShardId} is JSON null.");
+    public ShardEntry ToEntry() => ShardEntryJson.Read(Json.Span);
 
     private static void ReadEntries(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, string source, List<RawShardEntry> entries)
     {

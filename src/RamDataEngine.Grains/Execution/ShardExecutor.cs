@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -116,7 +115,7 @@ public sealed partial class ShardExecutor : BackgroundService
 
     internal async Task<ShardOutcome> RunAsync(ShardTask task, CancellationToken cancellationToken)
     {
-        var clock = Stopwatch.StartNew();
+        long started = Stopwatch.GetTimestamp();
         using var activity = CampaignMetrics.Source.StartActivity("shard");
         activity?.SetTag("ram.campaign", task.CampaignId);
         activity?.SetTag("ram.stage", task.Stage);
@@ -132,23 +131,23 @@ public sealed partial class ShardExecutor : BackgroundService
                 throw new InvalidOperationException($"Stage '{task.Stage}' returned an entry for shard {result.Entry.ShardId} when running shard {task.ShardId}.");
             }
 
-            CampaignMetrics.RecordShard(task, clock.Elapsed, result.Rows, succeeded: true);
+            CampaignMetrics.RecordShard(task, Stopwatch.GetElapsedTime(started), result.Rows, succeeded: true);
             return new ShardOutcome
             {
                 StageIndex = task.StageIndex,
                 ShardId = task.ShardId,
                 Attempt = task.Attempt,
-                EntryJson = JsonSerializer.SerializeToUtf8Bytes(result.Entry, DatasetJson.Options),
+                EntryJson = ShardEntryJson.ToUtf8(result.Entry),
                 Rows = result.Rows,
                 Silo = _silo,
-                Elapsed = clock.Elapsed,
+                Elapsed = Stopwatch.GetElapsedTime(started),
             };
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             bool permanent = e is ShardInputException or KeyNotFoundException;
             LogShardFailed(task.CampaignId, task.Stage, task.ShardId, task.Attempt, permanent, e);
-            CampaignMetrics.RecordShard(task, clock.Elapsed, 0, succeeded: false);
+            CampaignMetrics.RecordShard(task, Stopwatch.GetElapsedTime(started), 0, succeeded: false);
             return new ShardOutcome
             {
                 StageIndex = task.StageIndex,
@@ -157,7 +156,7 @@ public sealed partial class ShardExecutor : BackgroundService
                 Error = $"{e.GetType().Name}: {e.Message}",
                 Permanent = permanent,
                 Silo = _silo,
-                Elapsed = clock.Elapsed,
+                Elapsed = Stopwatch.GetElapsedTime(started),
             };
         }
     }
