@@ -187,7 +187,10 @@ public sealed partial class ShardExecutor : BackgroundService
             {
                 if (pending.Outcomes.Count == 0 || _stopping.IsCancellationRequested)
                 {
+                    // Forgotten when idle, so a long-lived silo keeps nothing per finished campaign; a report racing
+                    // with this still goes out, from this object or from a new one.
                     pending.Sending = false;
+                    _reports.TryRemove(new KeyValuePair<string, PendingReports>(pending.CampaignId, pending));
                     return;
                 }
 
