@@ -19,8 +19,11 @@ public interface ICampaignGrain : IGrainWithStringKey
     /// <summary>Stops dispatching; shards already running finish; the head is left where it was.</summary>
     Task<CampaignStatus> CancelAsync(string reason, CancellationToken cancellationToken = default);
 
-    /// <summary>Called by shard executors when a shard task ends, on whatever silo it ran.</summary>
-    Task ReportAsync(ShardOutcome outcome, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Called by shard executors when shard tasks end, on whatever silo they ran: one call carries the outcomes the
+    /// executor gathered for this campaign while its previous report was on the way.
+    /// </summary>
+    Task ReportAsync(IReadOnlyList<ShardOutcome> outcomes, CancellationToken cancellationToken = default);
 
     /// <summary>Wakes the campaign after a restart; harmless when it is running or finished.</summary>
     Task ResumeAsync(CancellationToken cancellationToken = default);
@@ -166,8 +169,8 @@ public sealed record ShardOutcome
 
     [Id(2)] public required int Attempt { get; init; }
 
-    /// <summary>The shard's new manifest entry as JSON, on success.</summary>
-    [Id(3)] public string? EntryJson { get; init; }
+    /// <summary>The shard's new manifest entry as UTF-8 JSON, on success: written into a result batch as it is.</summary>
+    [Id(3)] public byte[]? EntryJson { get; init; }
 
     /// <summary>Why it failed, on failure.</summary>
     [Id(4)] public string? Error { get; init; }
@@ -187,6 +190,6 @@ public sealed record ShardOutcome
 /// <summary>Takes shard tasks on the silo it is placed on and runs them off the grain scheduler.</summary>
 public interface IShardWorkerGrain : IGrainWithStringKey
 {
-    /// <summary>Queues the task on this silo's executor and returns the silo's address at once.</summary>
-    Task<string> EnqueueAsync(ShardTask task, CancellationToken cancellationToken = default);
+    /// <summary>Queues the tasks on this silo's executor and returns the silo's address at once.</summary>
+    Task<string> EnqueueAsync(IReadOnlyList<ShardTask> tasks, CancellationToken cancellationToken = default);
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -18,6 +19,9 @@ public sealed record DatasetCommit
     /// <summary>Shard entries to add or replace, by shard id; shards not named keep the parent's entry.</summary>
     public required IReadOnlyCollection<ShardEntry> Shards { get; init; }
 
+    /// <summary>More entries to add or replace, kept as their JSON (a campaign's result batches): copied, not re-serialized.</summary>
+    public IReadOnlyCollection<RawShardEntry> RawShards { get; init; } = [];
+
     /// <summary>Shards to leave out of the new version (quarantined by the campaign), with why.</summary>
     public IReadOnlyCollection<RemovedShard> RemovedShards { get; init; } = [];
 }
@@ -35,6 +39,9 @@ public sealed record DatasetCommit
 public sealed class DatasetCatalog(IBlobStore store, TimeProvider timeProvider, int segmentSize = DatasetCatalog.DefaultSegmentSize)
 {
     public const int DefaultSegmentSize = 1_000;
+
+    /// <summary>Segments written at once by a commit: each write waits mostly on the store (an fsync, a round trip).</summary>
+    private const int MaxParallelSegmentWrites = 32;
 
     public IBlobStore Store => store;
 
@@ -103,10 +110,28 @@ public sealed class DatasetCatalog(IBlobStore store, TimeProvider timeProvider, 
     /// <summary>One shard's entry: reads only the segment that holds it.</summary>
     public async Task<ShardEntry> GetShardAsync(VersionRoot root, int shardId, CancellationToken cancellationToken = default)
     {
-        var segment = root.Segments.FirstOrDefault(s => s.FirstShardId <= shardId && shardId <= s.LastShardId);
+        var segment = SegmentOf(root, shardId);
         var entry = segment is null ? null
             : (await ReadSegmentAsync(root.Dataset, segment, cancellationToken).ConfigureAwait(false)).Shards.FirstOrDefault(s => s.ShardId == shardId);
         return entry ?? throw new DatasetNotFoundException($"Dataset '{root.Dataset}' version {root.Version} has no shard {shardId}.");
+    }
+
+    /// <summary>The segment whose shard-id range holds <paramref name="shardId"/>, or null (segments are sorted and disjoint).</summary>
+    public static SegmentRef? SegmentOf(VersionRoot root, int shardId)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        var segments = root.Segments;
+        int lo = 0, hi = segments.Count - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            var segment = segments[mid];
+            if (shardId < segment.FirstShardId) hi = mid - 1;
+            else if (shardId > segment.LastShardId) lo = mid + 1;
+            else return segment;
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -126,7 +151,10 @@ public sealed class DatasetCatalog(IBlobStore store, TimeProvider timeProvider, 
             throw new InvalidOperationException($"Dataset '{dataset}' uses segments of {parent.SegmentSize} shards; this catalog writes {segmentSize}.");
         }
 
-        var (segments, tagCounts) = await WriteSegmentsAsync(dataset, parent, commit.Shards, commit.RemovedShards, cancellationToken).ConfigureAwait(false);
+        var changes = new List<RawShardEntry>(commit.Shards.Count + commit.RawShards.Count);
+        foreach (var entry in commit.Shards) changes.Add(RawShardEntry.From(entry));
+        changes.AddRange(commit.RawShards);
+        var (segments, tagCounts) = await WriteSegmentsAsync(dataset, parent, changes, commit.RemovedShards, cancellationToken).ConfigureAwait(false);
         var root = new VersionRoot
         {
             Dataset = dataset,
@@ -155,9 +183,9 @@ public sealed class DatasetCatalog(IBlobStore store, TimeProvider timeProvider, 
     }
 
     private async Task<(List<SegmentRef> Segments, Dictionary<int, long> TagCounts)> WriteSegmentsAsync(
-        string dataset, VersionRoot? parent, IReadOnlyCollection<ShardEntry> changes, IReadOnlyCollection<RemovedShard> removals, CancellationToken cancellationToken)
+        string dataset, VersionRoot? parent, List<RawShardEntry> changes, IReadOnlyCollection<RemovedShard> removals, CancellationToken cancellationToken)
     {
-        var changesBySegment = new SortedDictionary<int, List<ShardEntry>>();
+        var changesBySegment = new SortedDictionary<int, List<RawShardEntry>>();
         var removedIds = removals.Select(r => r.ShardId).ToHashSet();
         foreach (int id in removedIds) changesBySegment.TryAdd(id / segmentSize, []);
         var seen = new HashSet<int>();
@@ -165,40 +193,54 @@ public sealed class DatasetCatalog(IBlobStore store, TimeProvider timeProvider, 
         {
             if (entry.ShardId < 0) throw new ArgumentException($"Shard id {entry.ShardId} is negative.", nameof(changes));
             if (!seen.Add(entry.ShardId) || removedIds.Contains(entry.ShardId)) throw new ArgumentException($"Shard {entry.ShardId} appears twice in one commit.", nameof(changes));
-            if (!entry.Files.ContainsKey(ShardFileKinds.Base)) throw new ArgumentException($"Shard {entry.ShardId} has no base file.", nameof(changes));
+            if (!entry.HasBase) throw new ArgumentException($"Shard {entry.ShardId} has no base file.", nameof(changes));
             int index = entry.ShardId / segmentSize;
             if (!changesBySegment.TryGetValue(index, out var list)) changesBySegment[index] = list = [];
             list.Add(entry);
         }
 
         // Untouched segments are reused by reference without being read; the version's tag counts are the
-        // parent's, less what the replaced segments counted, plus what their replacements count.
+        // parent's, less what the replaced segments counted, plus what their replacements count. A parent segment
+        // whose every shard id is replaced or removed is not read either: nothing of it survives, and when that holds
+        // for every parent segment (a campaign over the whole version) the counts are summed afresh instead.
         var segments = parent?.Segments.ToDictionary(s => s.FirstShardId / segmentSize) ?? [];
-        var tagCounts = new Dictionary<int, long>(parent?.TagCounts ?? ShardEntry.EmptyCounts);
+        bool recount = parent is null || parent.Segments.All(s => Covers(s, changesBySegment.GetValueOrDefault(s.FirstShardId / segmentSize), removedIds));
+        var tagCounts = recount ? [] : new Dictionary<int, long>(parent!.TagCounts);
         var rewritten = new (int Index, SegmentRef? Ref, IReadOnlyDictionary<int, long> Removed, IReadOnlyDictionary<int, long> Added)[changesBySegment.Count];
         await Parallel.ForEachAsync(changesBySegment.Select((pair, position) => (pair.Key, pair.Value, position)),
-            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            // On the thread pool even when called from a single-threaded scheduler (a grain): serializing and hashing
+            // segments is CPU work that should use every core.
+            new ParallelOptions { MaxDegreeOfParallelism = MaxParallelSegmentWrites, TaskScheduler = TaskScheduler.Default, CancellationToken = cancellationToken },
             async (item, ct) =>
             {
                 var (index, updates, position) = item;
-                var merged = new SortedDictionary<int, ShardEntry>();
+                List<RawShardEntry> merged;
                 IReadOnlyDictionary<int, long> removed = ShardEntry.EmptyCounts;
-                if (segments.TryGetValue(index, out var old))
+                if (segments.TryGetValue(index, out var old) && !Covers(old, updates, removedIds))
                 {
                     var oldSegment = await ReadSegmentAsync(dataset, old, ct).ConfigureAwait(false);
-                    foreach (var entry in oldSegment.Shards) merged[entry.ShardId] = entry;
+                    var byId = new Dictionary<int, RawShardEntry>(oldSegment.Shards.Count + updates.Count);
+                    foreach (var entry in oldSegment.Shards) byId[entry.ShardId] = RawShardEntry.From(entry);
+                    foreach (var entry in updates) byId[entry.ShardId] = entry;
+                    foreach (int id in removedIds) byId.Remove(id);
+                    merged = [.. byId.Values];
                     removed = oldSegment.TagCounts;
                 }
+                else
+                {
+                    // Nothing of the old segment (if any) survives; its counts matter only if others are kept.
+                    if (old is not null && !recount) removed = (await ReadSegmentAsync(dataset, old, ct).ConfigureAwait(false)).TagCounts;
+                    merged = [.. updates];
+                }
 
-                foreach (var entry in updates) merged[entry.ShardId] = entry;
-                foreach (int id in removedIds) merged.Remove(id);
                 if (merged.Count == 0)
                 {
                     rewritten[position] = (index, null, removed, ShardEntry.EmptyCounts);
                     return;
                 }
 
-                var (reference, added) = await WriteSegmentAsync(dataset, [.. merged.Values], ct).ConfigureAwait(false);
+                merged.Sort(static (a, b) => a.ShardId.CompareTo(b.ShardId));
+                var (reference, added) = await WriteSegmentAsync(dataset, merged, ct).ConfigureAwait(false);
                 rewritten[position] = (index, reference, removed, added);
             }).ConfigureAwait(false);
 
@@ -214,42 +256,103 @@ public sealed class DatasetCatalog(IBlobStore store, TimeProvider timeProvider, 
         return ([.. segments.OrderBy(p => p.Key).Select(p => p.Value)], tagCounts);
     }
 
-    private async Task<(SegmentRef, IReadOnlyDictionary<int, long>)> WriteSegmentAsync(string dataset, IReadOnlyList<ShardEntry> shards, CancellationToken cancellationToken)
+    /// <summary>True when the commit replaces or removes every shard id the segment's range can hold, so none of it survives.</summary>
+    private static bool Covers(SegmentRef segment, List<RawShardEntry>? updates, HashSet<int> removedIds)
+    {
+        if (updates is null) return false;
+        int covered = 0;
+        foreach (var entry in updates)
+        {
+            if (entry.ShardId >= segment.FirstShardId && entry.ShardId <= segment.LastShardId) covered++;
+        }
+
+        if (removedIds.Count > 0)
+        {
+            for (int id = segment.FirstShardId; id <= segment.LastShardId; id++)
+            {
+                if (removedIds.Contains(id)) covered++;
+            }
+        }
+
+        return covered == segment.LastShardId - segment.FirstShardId + 1;
+    }
+
+    private async Task<(SegmentRef, IReadOnlyDictionary<int, long>)> WriteSegmentAsync(string dataset, List<RawShardEntry> shards, CancellationToken cancellationToken)
     {
         var tagCounts = new SortedDictionary<int, long>();
+        long rows = 0, quarantinedRows = 0;
         foreach (var shard in shards)
         {
             foreach (var (tag, count) in shard.TagCounts) tagCounts[tag] = tagCounts.GetValueOrDefault(tag) + count;
+            rows += shard.Rows;
+            quarantinedRows += shard.QuarantinedRows;
         }
 
-        var segment = new ManifestSegment(shards, tagCounts);
-        byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(segment, DatasetJson.Options);
-        string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        string path = DatasetPaths.Segment(dataset, sha);
-        if (await store.GetPropertiesAsync(path, cancellationToken).ConfigureAwait(false) is null)
+        // A ManifestSegment as System.Text.Json writes it, assembled from the entries' own bytes; the buffer is pooled
+        // because a segment of 1,000 entries is a few hundred KB, which would otherwise land on the large object heap.
+        byte[] counts = JsonSerializer.SerializeToUtf8Bytes(tagCounts, DatasetJson.Options);
+        int length = "{\"shards\":[],\"tagCounts\":}".Length + counts.Length + shards.Count;
+        foreach (var shard in shards) length += shard.Json.Length;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
         {
-            try
+            int at = Append(buffer, 0, "{\"shards\":["u8);
+            for (int i = 0; i < shards.Count; i++)
             {
-                await store.WriteAsync(path, bytes, BlobCondition.IfNotExists, cancellationToken).ConfigureAwait(false);
+                if (i > 0) buffer[at++] = (byte)',';
+                at = Append(buffer, at, shards[i].Json.Span);
             }
-            catch (BlobConditionFailedException)
-            {
-                // Content-addressed: whoever wrote it first wrote these same bytes.
-            }
-        }
 
-        var reference = new SegmentRef(path, sha, shards[0].ShardId, shards[^1].ShardId, shards.Count, shards.Sum(s => s.Rows), shards.Sum(s => s.QuarantinedRows));
-        return (reference, tagCounts);
+            at = Append(buffer, at, "],\"tagCounts\":"u8);
+            at = Append(buffer, at, counts);
+            buffer[at++] = (byte)'}';
+            var bytes = buffer.AsMemory(0, at);
+            string sha = Convert.ToHexStringLower(SHA256.HashData(bytes.Span));
+            string path = DatasetPaths.Segment(dataset, sha);
+            if (await store.GetPropertiesAsync(path, cancellationToken).ConfigureAwait(false) is null)
+            {
+                try
+                {
+                    await store.WriteAsync(path, bytes, BlobCondition.IfNotExists, cancellationToken).ConfigureAwait(false);
+                }
+                catch (BlobConditionFailedException)
+                {
+                    // Content-addressed: whoever wrote it first wrote these same bytes.
+                }
+            }
+
+            var reference = new SegmentRef(path, sha, shards[0].ShardId, shards[^1].ShardId, shards.Count, rows, quarantinedRows);
+            return (reference, tagCounts);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
-    private async Task<ManifestSegment> ReadSegmentAsync(string dataset, SegmentRef segment, CancellationToken cancellationToken)
+    private static int Append(byte[] buffer, int at, ReadOnlySpan<byte> bytes)
     {
+        bytes.CopyTo(buffer.AsSpan(at));
+        return at + bytes.Length;
+    }
+
+    /// <summary>Reads one manifest segment of a dataset, verifying its checksum.</summary>
+    public async Task<ManifestSegment> ReadSegmentAsync(string dataset, SegmentRef segment, CancellationToken cancellationToken = default)
+    {
+        var bytes = await ReadSegmentBytesAsync(dataset, segment, cancellationToken).ConfigureAwait(false);
+        return JsonSerializer.Deserialize<ManifestSegment>(bytes.Span, DatasetJson.Options)
+            ?? throw new InvalidDataException($"Manifest segment '{segment.Path}' is empty.");
+    }
+
+    /// <summary>One manifest segment's JSON, checksum verified (see <see cref="RawShardEntry.ParseSegment"/>).</summary>
+    public async Task<ReadOnlyMemory<byte>> ReadSegmentBytesAsync(string dataset, SegmentRef segment, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(segment);
         var content = await store.ReadAsync(segment.Path, cancellationToken).ConfigureAwait(false)
             ?? throw new DatasetNotFoundException($"Manifest segment '{segment.Path}' of dataset '{dataset}' is missing from {store.Location}.");
         string actual = Convert.ToHexStringLower(SHA256.HashData(content.Data.Span));
         if (actual != segment.Sha256) throw new ChecksumMismatchException(store.Location, segment.Path, segment.Sha256, actual);
-        return JsonSerializer.Deserialize<ManifestSegment>(content.Data.Span, DatasetJson.Options)
-            ?? throw new InvalidDataException($"Manifest segment '{segment.Path}' is empty.");
+        return content.Data;
     }
 
     private async Task AdvanceHeadAsync(string dataset, int version, CancellationToken cancellationToken)

@@ -21,7 +21,10 @@ namespace RamDataEngine.Grains.Campaigns;
 /// <remarks>
 /// Per-shard state is a few bytes in arrays (status, attempts, result batch), not an object per shard.
 /// Completed entries are written in batches; the persisted state lists the batches, so a restarted campaign
-/// rebuilds its progress from them and never redoes a shard whose result was saved.
+/// rebuilds its progress from them and never redoes a shard whose result was saved. Nothing slow runs inside a
+/// turn: tasks go to worker slots in one call per silo without waiting for the replies, reports arrive in batches,
+/// and result batches are written in the background, one at a time (results gather meanwhile), with every state
+/// write serialized through one gate. docs/benchmarks.md measures the cost per shard.
 /// </remarks>
 public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
 {
@@ -40,11 +43,21 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
     private ShardBook _book = ShardBook.Empty;
     private readonly Dictionary<int, InFlight> _inFlight = [];
     private readonly PriorityQueue<int, DateTimeOffset> _retries = new();
-    private readonly List<(int Shard, string EntryJson)> _unflushed = [];
+    private ResultBuffer _unflushed = new();
+    private Task? _flushing;
+    private readonly SemaphoreSlim _stateWrites = new(1, 1);
+    private readonly Dictionary<int, ShardInput> _inputs = [];
+    private readonly Dictionary<(StageDevice Device, int Slot), SiloAddress> _slotSilos = [];
+    private readonly Dictionary<string, SiloAddress> _siloAddresses = new(StringComparer.Ordinal);
     private IGrainTimer? _timer;
     private bool _gpuFallbackWarned;
     private int _commitFailures;
     private const int MaxCommitAttempts = 5;
+
+    /// <summary>Most tasks in one call to a worker grain.</summary>
+    private const int MaxDispatchBatch = 512;
+
+    private static readonly string[] SlotKeys = Enumerable.Range(0, 256).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
     public CampaignGrain(
         [PersistentState("campaign", "ram")] IPersistentState<CampaignState> state,
@@ -96,7 +109,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         _book = ShardBook.Create(State);
         // A readable record of what the campaign is, beside its results, for operators and `ram campaign list`.
         await _store.WriteJsonAsync(CampaignPaths.Spec(Id), spec, CampaignPaths.Json, BlobCondition.None, cancellationToken);
-        await _state.WriteStateAsync(cancellationToken);
+        await WriteStateAsync(cancellationToken);
         await this.RegisterOrUpdateReminder(ResumeReminder, _options.ResumeReminderPeriod, _options.ResumeReminderPeriod);
         LogStarted(Id, spec.Kind, spec.Dataset, State.ShardSpace, string.Join(",", spec.Stages));
         StartTimer();
@@ -126,24 +139,29 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         return Status();
     }
 
-    public async Task ReportAsync(ShardOutcome outcome, CancellationToken cancellationToken = default)
+    public async Task ReportAsync(IReadOnlyList<ShardOutcome> outcomes, CancellationToken cancellationToken = default)
     {
-        if (State.Phase != CampaignPhase.Running || outcome.StageIndex != State.StageIndex) return;
-        int shard = outcome.ShardId;
-        if (!_book.Contains(shard) || _book.IsFinished(shard)) return; // a duplicate or late report
-        _inFlight.Remove(shard);
-        if (outcome.Succeeded)
+        ArgumentNullException.ThrowIfNull(outcomes);
+        if (State.Phase != CampaignPhase.Running) return;
+        foreach (var outcome in outcomes)
         {
-            _book.MarkCompleted(shard);
-            _unflushed.Add((shard, outcome.EntryJson!));
-            State.RowsProcessed += outcome.Rows;
-            if (_unflushed.Count >= _options.FlushBatchSize) await FlushAsync(cancellationToken);
-        }
-        else
-        {
-            await FailAsync(shard, outcome.Error ?? "unknown error", outcome.Permanent, cancellationToken);
+            if (outcome.StageIndex != State.StageIndex) continue;
+            int shard = outcome.ShardId;
+            if (!_book.Contains(shard) || _book.IsFinished(shard)) continue; // a duplicate or late report
+            _inFlight.Remove(shard);
+            if (outcome.Succeeded)
+            {
+                _book.MarkCompleted(shard);
+                _unflushed.Add(shard, outcome.EntryJson);
+                State.RowsProcessed += outcome.Rows;
+            }
+            else
+            {
+                await FailAsync(shard, outcome.Error ?? "unknown error", outcome.Permanent, cancellationToken);
+            }
         }
 
+        if (_unflushed.Count >= _options.FlushBatchSize) StartFlush();
         await AdvanceAsync(cancellationToken);
     }
 
@@ -169,7 +187,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
     private async Task TickAsync(CancellationToken cancellationToken)
     {
         if (!IsActive) return;
-        if (_unflushed.Count > 0) await FlushAsync(cancellationToken);
+        StartFlush();
         await ReclaimLostShardsAsync(cancellationToken);
         await AdvanceAsync(cancellationToken);
     }
@@ -184,10 +202,11 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         }
 
         if (State.Phase != CampaignPhase.Running) return;
-        await DispatchAsync(cancellationToken);
+        Dispatch();
         if (_inFlight.Count > 0 || _retries.Count > 0 || !_book.AllFinished) return;
 
-        if (_unflushed.Count > 0) await FlushAsync(cancellationToken);
+        await FlushAllAsync(cancellationToken);
+        if (State.Phase != CampaignPhase.Running) return; // cancelled while the last results were written
         if (State.StageIndex + 1 < State.Spec!.Stages.Count)
         {
             State.InputBatches = State.Batches;
@@ -196,9 +215,10 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
             State.StageStartedAt = _time.GetUtcNow();
             State.RowsAtStageStart = State.RowsProcessed;
             _book.NextStage();
-            await _state.WriteStateAsync(cancellationToken);
+            _inputs.Clear();
+            await WriteStateAsync(cancellationToken);
             LogStage(Id, State.StageIndex, State.Spec.Stages[State.StageIndex]);
-            await DispatchAsync(cancellationToken);
+            Dispatch();
         }
         else if (!State.Spec.Commits)
         {
@@ -209,33 +229,51 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         else
         {
             State.Phase = CampaignPhase.Committing;
-            await _state.WriteStateAsync(cancellationToken);
+            await WriteStateAsync(cancellationToken);
             await CommitAsync(cancellationToken);
         }
     }
 
-    private async Task DispatchAsync(CancellationToken cancellationToken)
+    private void Dispatch()
     {
         var spec = State.Spec!;
         var now = _time.GetUtcNow();
         var stageName = spec.Stages[State.StageIndex];
-        var device = DeviceFor(_stages.Get(stageName).Device, stageName);
-        if (device is null) return;
-        var sends = new List<Task>();
+        if (DeviceFor(_stages.Get(stageName).Device, stageName) is not { } device) return;
+        var snapshot = _membership.CurrentSnapshot;
+        // Each shard keeps its worker slot (shard id modulo slots), so shards spread over silos as the slots' activations
+        // do; tasks whose slots live on the same silo share one call, sent to one of those slots.
+        Dictionary<object, List<ShardTask>>? groups = null;
+        List<(int Slot, List<ShardTask> Tasks)>? sends = null;
         while (_inFlight.Count < spec.MaxInFlight && NextShard(now) is int shard)
         {
             int attempt = _book.NextAttempt(shard);
             var task = new ShardTask(Id, State.StageIndex, stageName, shard, attempt, InputOf(shard), spec.Config);
             _inFlight[shard] = new InFlight(attempt, now);
-            sends.Add(SendAsync(task, device.Value, cancellationToken));
+            int slot = (shard & int.MaxValue) % _options.WorkerSlots;
+            object key = _slotSilos.TryGetValue((device, slot), out var silo) && snapshot.GetSiloStatus(silo) == SiloStatus.Active ? silo : slot;
+            groups ??= [];
+            sends ??= [];
+            if (!groups.TryGetValue(key, out var tasks))
+            {
+                groups[key] = tasks = [];
+                sends.Add((slot, tasks));
+            }
+
+            tasks.Add(task);
+            if (tasks.Count >= MaxDispatchBatch) groups.Remove(key);
         }
 
-        await Task.WhenAll(sends);
+        if (sends is null) return;
+        // Not awaited: the turn ends and the next report is taken while the calls are on the way (a round trip to a
+        // remote silo would otherwise stall the campaign). Their replies run as turns of their own on this grain.
+        foreach (var (slot, tasks) in sends) _ = SendAsync(slot, tasks, device);
     }
 
     /// <summary>
-    /// Where a stage's shards go now: GPU stages to gpu silos when there are any; otherwise to CPU silos with a
-    /// warning (embedded default), or nowhere yet, with the reason in the status (a cluster that requires GPUs).
+    /// Where a stage's shards go now, from the roles the active silos publish: GPU stages to gpu silos when there are
+    /// any; otherwise to CPU silos with a warning (embedded default), or nowhere yet, with the reason in the status
+    /// (a cluster that requires GPUs). Asking first matters: a call to a grain no silo can host waits out its timeout.
     /// </summary>
     private StageDevice? DeviceFor(StageDevice device, string stage)
     {
@@ -255,31 +293,108 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         if (!_gpuFallbackWarned)
         {
             _gpuFallbackWarned = true;
-            LogGpuFallback(Id, stage);
+            LogGpuFallback(Id, stage, "no gpu silo is active");
         }
 
         return StageDevice.Cpu;
     }
 
-    private async Task SendAsync(ShardTask task, StageDevice device, CancellationToken cancellationToken)
+    private async Task SendAsync(int slot, List<ShardTask> tasks, StageDevice device)
     {
-        string slot = $"{(task.ShardId & int.MaxValue) % _options.WorkerSlots}";
+        try
+        {
+            await SendOrFailAsync(slot, tasks, device);
+        }
+        catch (Exception e)
+        {
+            // Failing the shards could not be recorded (a state write failed): the lease brings them back.
+            LogDispatchFailed(Id, tasks.Count, e);
+        }
+    }
+
+    private async Task SendOrFailAsync(int slot, List<ShardTask> tasks, StageDevice device)
+    {
+        string key = slot < SlotKeys.Length ? SlotKeys[slot] : slot.ToString(System.Globalization.CultureInfo.InvariantCulture);
         try
         {
             IShardWorkerGrain worker = device == StageDevice.Gpu
-                ? GrainFactory.GetGrain<IGpuShardWorkerGrain>(slot)
-                : GrainFactory.GetGrain<ICpuShardWorkerGrain>(slot);
-            string silo = await worker.EnqueueAsync(task, cancellationToken);
-            if (_inFlight.TryGetValue(task.ShardId, out var flight) && flight.Attempt == task.Attempt)
+                ? GrainFactory.GetGrain<IGpuShardWorkerGrain>(key)
+                : GrainFactory.GetGrain<ICpuShardWorkerGrain>(key);
+            Dispatched(slot, device, tasks, await worker.EnqueueAsync(tasks));
+            if (State.Message?.StartsWith("Waiting", StringComparison.Ordinal) == true) State.Message = null;
+            return;
+        }
+        catch (Exception e) when (device == StageDevice.Gpu)
+        {
+            if (_options.RequireGpuSilos)
             {
-                _inFlight[task.ShardId] = flight with { Silo = SiloAddress.FromParsableString(silo) };
+                // No gpu silo can take them: put the shards back without charging an attempt, and say so in the status.
+                if (!IsActive) return;
+                State.Message = $"Waiting for a gpu silo to run stage '{tasks[0].Stage}': {e.Message}";
+                foreach (var task in tasks)
+                {
+                    if (!StillInFlight(task)) continue;
+                    _inFlight.Remove(task.ShardId);
+                    _book.Requeue(task.ShardId);
+                    _book.ForgiveAttempt(task.ShardId);
+                }
+
+                LogWaitingForGpu(Id, tasks[0].Stage);
+                return;
+            }
+
+            if (!_gpuFallbackWarned)
+            {
+                _gpuFallbackWarned = true;
+                LogGpuFallback(Id, tasks[0].Stage, e.Message);
             }
         }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e)
         {
-            _inFlight.Remove(task.ShardId);
-            await FailAsync(task.ShardId, $"Could not dispatch: {e.Message}", permanent: false, cancellationToken);
+            await DispatchFailedAsync(tasks, e);
+            return;
         }
+
+        try
+        {
+            Dispatched(slot, StageDevice.Cpu, tasks, await GrainFactory.GetGrain<ICpuShardWorkerGrain>(key).EnqueueAsync(tasks));
+        }
+        catch (Exception e)
+        {
+            await DispatchFailedAsync(tasks, e);
+        }
+    }
+
+    /// <summary>True while the task is the dispatch the campaign waits for (not reported, reclaimed or cancelled meanwhile).</summary>
+    private bool StillInFlight(ShardTask task)
+        => State.Phase == CampaignPhase.Running && task.StageIndex == State.StageIndex
+            && _inFlight.TryGetValue(task.ShardId, out var flight) && flight.Attempt == task.Attempt;
+
+    /// <summary>Records where the tasks went, for lost-shard detection, and where their slot lives, for grouping.</summary>
+    private void Dispatched(int slot, StageDevice device, List<ShardTask> tasks, string silo)
+    {
+        if (!_siloAddresses.TryGetValue(silo, out var address)) _siloAddresses[silo] = address = SiloAddress.FromParsableString(silo);
+        _slotSilos[(device, slot)] = address;
+        foreach (var task in tasks)
+        {
+            if (_inFlight.TryGetValue(task.ShardId, out var flight) && flight.Attempt == task.Attempt)
+            {
+                _inFlight[task.ShardId] = flight with { Silo = address };
+            }
+        }
+    }
+
+    private async Task DispatchFailedAsync(List<ShardTask> tasks, Exception error)
+    {
+        foreach (var task in tasks)
+        {
+            // A call that failed late (a timeout) may have run and been reported meanwhile: only fail what still waits.
+            if (!StillInFlight(task)) continue;
+            _inFlight.Remove(task.ShardId);
+            await FailAsync(task.ShardId, $"Could not dispatch: {error.Message}", permanent: false, CancellationToken.None);
+        }
+
+        // No AdvanceAsync here: this runs between other turns, and the next tick (or report) moves the campaign on.
     }
 
     private int? NextShard(DateTimeOffset now)
@@ -295,11 +410,15 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
 
     private ShardInput InputOf(int shard)
     {
+        // Shared by every shard of one input blob: one object per batch, not one per task.
+        int key = State.StageIndex > 0 ? _book.InputBatchOf(shard) : -1;
+        if (_inputs.TryGetValue(key, out var input)) return input;
         var spec = State.Spec!;
-        if (State.StageIndex > 0) return new ShardInput(ShardInputKind.Batch, spec.Dataset, 0, State.InputBatches[_book.InputBatchOf(shard)]);
-        return spec.SourcePlanPath is { } plan
-            ? new ShardInput(ShardInputKind.Source, spec.Dataset, 0, plan)
-            : new ShardInput(ShardInputKind.Version, spec.Dataset, State.InputVersion!.Value, null);
+        if (State.StageIndex > 0) input = new ShardInput(ShardInputKind.Batch, spec.Dataset, 0, State.InputBatches[key]);
+        else if (spec.SourcePlanPath is { } plan) input = new ShardInput(ShardInputKind.Source, spec.Dataset, 0, plan);
+        else input = new ShardInput(ShardInputKind.Version, spec.Dataset, State.InputVersion!.Value, null);
+        _inputs[key] = input;
+        return input;
     }
 
     private async Task FailAsync(int shard, string error, bool permanent, CancellationToken cancellationToken)
@@ -313,7 +432,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
             _book.MarkQuarantined(shard);
             State.Quarantined.Add(new QuarantinedShard(shard, stage, reason, await RowsOfAsync(shard, cancellationToken)));
             LogQuarantined(Id, stage, shard, reason);
-            await _state.WriteStateAsync(cancellationToken);
+            await WriteStateAsync(cancellationToken);
             return;
         }
 
@@ -372,25 +491,94 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         await Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Starts writing the buffered results when no write is running, without waiting for it: reports keep being
+    /// taken meanwhile and gather for the next write (a group commit), so the storage's write latency sets how many
+    /// batches a campaign writes, not how fast it runs.
+    /// </summary>
+    private void StartFlush()
+    {
+        if (_flushing is { IsCompleted: false } || _unflushed.Count == 0) return;
+        _flushing = FlushInBackgroundAsync();
+    }
+
+    private async Task FlushInBackgroundAsync()
+    {
+        try
+        {
+            await FlushAsync(CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // The results went back into the buffer; the next tick writes them again.
+            LogFlushFailed(Id, e);
+        }
+    }
+
+    /// <summary>Waits for the write in flight, then writes whatever is still buffered.</summary>
+    private async Task FlushAllAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (_flushing is { IsCompleted: false } flushing)
+            {
+                await flushing;
+                continue;
+            }
+
+            if (_unflushed.Count == 0) return;
+            await FlushAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Writes the buffered results as one batch blob, then the state that lists it.</summary>
     private async Task FlushAsync(CancellationToken cancellationToken)
     {
-        if (_unflushed.Count == 0) return;
-        string path = CampaignPaths.Batch(Id, State.StageIndex, State.BatchCounter);
-        var json = new StringBuilder("[");
-        for (int i = 0; i < _unflushed.Count; i++)
-        {
-            if (i > 0) json.Append(',');
-            json.Append(_unflushed[i].EntryJson);
-        }
-
-        json.Append(']');
-        await _store.WriteAsync(path, Encoding.UTF8.GetBytes(json.ToString()), BlobCondition.IfNotExists, cancellationToken);
-        int batchIndex = State.Batches.Count;
-        State.Batches.Add(path);
+        var batch = _unflushed;
+        if (batch.Count == 0) return;
+        _unflushed = new ResultBuffer();
+        int stage = State.StageIndex;
+        string path = CampaignPaths.Batch(Id, stage, State.BatchCounter);
         State.BatchCounter++;
-        await _state.WriteStateAsync(cancellationToken);
-        foreach (var (shard, _) in _unflushed) _book.MarkSaved(shard, batchIndex);
-        _unflushed.Clear();
+        try
+        {
+            await _store.WriteAsync(path, batch.ToJsonArray(), BlobCondition.IfNotExists, cancellationToken);
+            if (State.StageIndex != stage || !IsActive) return; // the campaign moved on or ended meanwhile
+            State.Batches.Add(path);
+            // Unlisted before the next writer may run, so no later state write lists a batch whose results are requeued.
+            await WriteStateAsync(cancellationToken, undo: () => State.Batches.Remove(path));
+            int batchIndex = State.Batches.IndexOf(path);
+            foreach (int shard in batch.Shards) _book.MarkSaved(shard, batchIndex);
+        }
+        catch
+        {
+            // Not saved: keep its results for the next write.
+            if (State.StageIndex == stage) _unflushed.AddRange(batch);
+            throw;
+        }
+        finally
+        {
+            batch.Dispose();
+        }
+    }
+
+    /// <summary>Every state write goes through here: a background flush and a turn must not write at once (ETag).</summary>
+    private async Task WriteStateAsync(CancellationToken cancellationToken, Action? undo = null)
+    {
+        await _stateWrites.WaitAsync(cancellationToken);
+        try
+        {
+            await _state.WriteStateAsync(cancellationToken);
+        }
+        catch when (undo is not null)
+        {
+            undo();
+            throw;
+        }
+        finally
+        {
+            _stateWrites.Release();
+        }
     }
 
     private async Task CommitAsync(CancellationToken cancellationToken)
@@ -426,13 +614,14 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
 
     private async Task FinishAsync(CampaignPhase phase, string? message, CancellationToken cancellationToken)
     {
+        if (_flushing is { IsCompleted: false } flushing) await flushing;
         State.Phase = phase;
         State.Message = message;
         State.EndedAt = _time.GetUtcNow();
         _inFlight.Clear();
         _retries.Clear();
-        _unflushed.Clear();
-        await _state.WriteStateAsync(cancellationToken);
+        _unflushed.Dispose();
+        await WriteStateAsync(cancellationToken);
         _timer?.Dispose();
         _timer = null;
         if (await this.GetReminder(ResumeReminder) is { } reminder) await this.UnregisterReminder(reminder);
@@ -466,7 +655,13 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
             State.AbsentShards.AddRange(Enumerable.Range(segment.FirstShardId, segment.LastShardId - segment.FirstShardId + 1).Where(id => !present.Contains(id)));
         }
 
-        State.AbsentShards.AddRange(Enumerable.Range(0, State.ShardSpace).Where(id => !root.Segments.Any(s => s.FirstShardId <= id && id <= s.LastShardId)));
+        // Ids in the gaps between segments' ranges (segments are sorted and disjoint).
+        int next = 0;
+        foreach (var segment in root.Segments)
+        {
+            for (int id = next; id < segment.FirstShardId; id++) State.AbsentShards.Add(id);
+            next = segment.LastShardId + 1;
+        }
     }
 
     private void Validate(CampaignSpec spec)
@@ -552,8 +747,8 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId} lost shard {ShardId} on silo {Silo}; dispatching it again")]
     private partial void LogLost(string campaignId, int shardId, string silo);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: no gpu silo in the cluster, so GPU stage {Stage} runs on CPU silos")]
-    private partial void LogGpuFallback(string campaignId, string stage);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: no gpu silo in the cluster, so GPU stage {Stage} runs on CPU silos ({Error})")]
+    private partial void LogGpuFallback(string campaignId, string stage, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: stage {Stage} waits for a gpu silo")]
     private partial void LogWaitingForGpu(string campaignId, string stage);
@@ -563,6 +758,12 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} analysed {Dataset} without committing: {Rows} rows, {Quarantined} shards quarantined")]
     private partial void LogAnalysed(string campaignId, string dataset, long rows, int quarantined);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: {Count} shard tasks could not be dispatched nor failed; their lease will bring them back")]
+    private partial void LogDispatchFailed(string campaignId, int count, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: writing a result batch failed; its results stay buffered for the next write")]
+    private partial void LogFlushFailed(string campaignId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: commit attempt {Attempt} failed")]
     private partial void LogCommitRetry(string campaignId, int attempt, Exception exception);

@@ -10,7 +10,11 @@ public sealed class CampaignOptions
     /// <summary>How often a campaign flushes results, checks leases and dispatches due retries.</summary>
     public TimeSpan TickInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Completed shards buffered before their entries are written as one result batch.</summary>
+    /// <summary>
+    /// Completed shards buffered before a write of their entries as one result batch starts; while that write runs,
+    /// later results gather for the next one, so batches grow with the storage's write latency (and a tick writes
+    /// whatever is buffered).
+    /// </summary>
     [Range(1, 100_000)]
     public int FlushBatchSize { get; set; } = 512;
 

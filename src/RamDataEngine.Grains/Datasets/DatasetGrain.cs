@@ -1,4 +1,3 @@
-using System.Text.Json;
 using RamDataEngine.Contracts;
 using RamDataEngine.Datasets.Versions;
 using RamDataEngine.Storage;
@@ -18,13 +17,18 @@ public sealed class DatasetGrain(DatasetCatalog catalog) : Grain, IDatasetGrain
 
     public async Task<DatasetVersionInfo> CommitAsync(DatasetCommitRequest request, CancellationToken cancellationToken = default)
     {
-        var entries = new List<ShardEntry>();
-        foreach (var path in request.EntryBatchPaths)
+        // Batches are read and split into entries in parallel (off the grain's scheduler), then joined in their listed
+        // order; entries stay as their JSON bytes, which the catalog copies into the new segments.
+        var batches = new List<RawShardEntry>[request.EntryBatchPaths.Count];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = 8, TaskScheduler = TaskScheduler.Default, CancellationToken = cancellationToken };
+        await Parallel.ForAsync(0, batches.Length, parallel, async (i, ct) =>
         {
-            var bytes = await catalog.Store.ReadAllBytesAsync(path, cancellationToken);
-            entries.AddRange(JsonSerializer.Deserialize<List<ShardEntry>>(bytes, DatasetJson.Options)
-                ?? throw new InvalidDataException($"Entry batch '{path}' is empty."));
-        }
+            string path = request.EntryBatchPaths[i];
+            var content = await catalog.Store.ReadAsync(path, ct) ?? throw new BlobNotFoundException(catalog.Store.Location, path);
+            batches[i] = RawShardEntry.ParseArray(content.Data, $"entry batch '{path}'");
+        });
+        var entries = new List<RawShardEntry>(batches.Sum(b => b.Count));
+        foreach (var batch in batches) entries.AddRange(batch);
 
         var commit = new DatasetCommit
         {
@@ -39,7 +43,8 @@ public sealed class DatasetGrain(DatasetCatalog catalog) : Grain, IDatasetGrain
                 ModelId = request.Properties.GetValueOrDefault("model"),
                 Properties = request.Properties,
             },
-            Shards = entries,
+            Shards = [],
+            RawShards = entries,
             RemovedShards = request.QuarantinedShards
                 .Select(q => new RemovedShard(q.ShardId, q.Stage, q.Reason, q.Rows))
                 .ToList(),

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using RamDataEngine.Contracts;
@@ -33,7 +34,25 @@ public static class CampaignMetrics
         StageLatency.Record(elapsed.TotalSeconds, tags);
     }
 
-    /// <summary>Registers the executor's queue depth as an observable gauge.</summary>
-    public static void RegisterQueue(Func<int> depth, string silo)
-        => Meter.CreateObservableGauge("ram.executor.queue_depth", () => new Measurement<int>(depth(), new KeyValuePair<string, object?>("ram.silo", silo)), "{task}", "Shard tasks waiting on this silo.");
+    // One gauge for every executor in the process: an instrument cannot be removed from a static Meter, so a gauge per
+    // executor would keep each stopped silo's executor (and its caches) alive in a process that starts several silos.
+    private static readonly ConcurrentDictionary<object, (Func<int> Depth, string Silo)> Queues = new();
+    private static readonly ObservableGauge<int> QueueDepth = Meter.CreateObservableGauge(
+        "ram.executor.queue_depth",
+        () => Queues.Values.Select(q => new Measurement<int>(q.Depth(), new KeyValuePair<string, object?>("ram.silo", q.Silo))),
+        "{task}",
+        "Shard tasks waiting on this silo.");
+
+    /// <summary>Reports the executor's queue depth on the gauge until the returned handle is disposed.</summary>
+    public static IDisposable TrackQueue(Func<int> depth, string silo)
+    {
+        var key = new object();
+        Queues[key] = (depth, silo);
+        return new Untrack(key);
+    }
+
+    private sealed class Untrack(object key) : IDisposable
+    {
+        public void Dispose() => Queues.TryRemove(key, out _);
+    }
 }

@@ -1,5 +1,5 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -13,8 +13,9 @@ namespace RamDataEngine.Grains.Execution;
 
 /// <summary>
 /// The silo's bounded executor: shard tasks queue here and run on the thread pool, off the grain scheduler,
-/// with a fixed number running at once (one queue for CPU work, one per GPU device). Each finished task is
-/// reported to its campaign grain.
+/// with a fixed number running at once (one queue for CPU work, one per GPU device). Finished tasks are reported
+/// to their campaign grain in batches: one report call per campaign is in flight at a time, and the outcomes that
+/// finish meanwhile go together in the next one, so report calls adapt to the rate of work without a timer.
 /// </summary>
 public sealed partial class ShardExecutor : BackgroundService
 {
@@ -27,6 +28,9 @@ public sealed partial class ShardExecutor : BackgroundService
     private readonly IGrainFactory _grains;
     private readonly ILogger<ShardExecutor> _logger;
     private readonly string _silo;
+    private readonly ConcurrentDictionary<string, PendingReports> _reports = new(StringComparer.Ordinal);
+    private readonly IDisposable _queueGauge;
+    private CancellationToken _stopping;
     private int _queued;
     private int _running;
 
@@ -42,7 +46,7 @@ public sealed partial class ShardExecutor : BackgroundService
         _logger = logger;
         _silo = silo.SiloAddress.ToParsableString();
         _gpus = Enumerable.Range(0, _options.GpuDevices).Select(_ => Channel.CreateUnbounded<ShardTask>()).ToArray();
-        CampaignMetrics.RegisterQueue(() => Volatile.Read(ref _queued), _silo);
+        _queueGauge = CampaignMetrics.TrackQueue(() => Volatile.Read(ref _queued), _silo);
     }
 
     public string Silo => _silo;
@@ -61,8 +65,22 @@ public sealed partial class ShardExecutor : BackgroundService
         if (!queue.Writer.TryWrite(task)) throw new InvalidOperationException("The shard executor is stopping.");
     }
 
+    /// <summary>Queues several tasks (see <see cref="Enqueue(ShardTask, StageDevice)"/>).</summary>
+    public void Enqueue(IReadOnlyList<ShardTask> tasks, StageDevice device)
+    {
+        ArgumentNullException.ThrowIfNull(tasks);
+        for (int i = 0; i < tasks.Count; i++) Enqueue(tasks[i], device);
+    }
+
+    public override void Dispose()
+    {
+        _queueGauge.Dispose();
+        base.Dispose();
+    }
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        _stopping = stoppingToken;
         var workers = Enumerable.Range(0, _options.CpuConcurrency).Select(_ => RunQueueAsync(_cpu.Reader, stoppingToken))
             .Concat(_gpus.Select(g => RunQueueAsync(g.Reader, stoppingToken)));
         return Task.WhenAll(workers);
@@ -81,7 +99,7 @@ public sealed partial class ShardExecutor : BackgroundService
                 try
                 {
                     var outcome = await RunAsync(task, stoppingToken).ConfigureAwait(false);
-                    await ReportAsync(task, outcome, stoppingToken).ConfigureAwait(false);
+                    Report(task.CampaignId, outcome);
                 }
                 finally
                 {
@@ -97,7 +115,7 @@ public sealed partial class ShardExecutor : BackgroundService
 
     internal async Task<ShardOutcome> RunAsync(ShardTask task, CancellationToken cancellationToken)
     {
-        var clock = Stopwatch.StartNew();
+        long started = Stopwatch.GetTimestamp();
         using var activity = CampaignMetrics.Source.StartActivity("shard");
         activity?.SetTag("ram.campaign", task.CampaignId);
         activity?.SetTag("ram.stage", task.Stage);
@@ -113,23 +131,23 @@ public sealed partial class ShardExecutor : BackgroundService
                 throw new InvalidOperationException($"Stage '{task.Stage}' returned an entry for shard {result.Entry.ShardId} when running shard {task.ShardId}.");
             }
 
-            CampaignMetrics.RecordShard(task, clock.Elapsed, result.Rows, succeeded: true);
+            CampaignMetrics.RecordShard(task, Stopwatch.GetElapsedTime(started), result.Rows, succeeded: true);
             return new ShardOutcome
             {
                 StageIndex = task.StageIndex,
                 ShardId = task.ShardId,
                 Attempt = task.Attempt,
-                EntryJson = JsonSerializer.Serialize(result.Entry, DatasetJson.Options),
+                EntryJson = ShardEntryJson.ToUtf8(result.Entry),
                 Rows = result.Rows,
                 Silo = _silo,
-                Elapsed = clock.Elapsed,
+                Elapsed = Stopwatch.GetElapsedTime(started),
             };
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             bool permanent = e is ShardInputException or KeyNotFoundException;
             LogShardFailed(task.CampaignId, task.Stage, task.ShardId, task.Attempt, permanent, e);
-            CampaignMetrics.RecordShard(task, clock.Elapsed, 0, succeeded: false);
+            CampaignMetrics.RecordShard(task, Stopwatch.GetElapsedTime(started), 0, succeeded: false);
             return new ShardOutcome
             {
                 StageIndex = task.StageIndex,
@@ -138,41 +156,107 @@ public sealed partial class ShardExecutor : BackgroundService
                 Error = $"{e.GetType().Name}: {e.Message}",
                 Permanent = permanent,
                 Silo = _silo,
-                Elapsed = clock.Elapsed,
+                Elapsed = Stopwatch.GetElapsedTime(started),
             };
         }
     }
 
-    private async Task ReportAsync(ShardTask task, ShardOutcome outcome, CancellationToken cancellationToken)
+    /// <summary>Hands an outcome to its campaign's report queue, starting the sender when none is running.</summary>
+    private void Report(string campaignId, ShardOutcome outcome)
     {
-        var campaign = _grains.GetGrain<ICampaignGrain>(task.CampaignId);
+        var pending = _reports.GetOrAdd(campaignId, static id => new PendingReports(id));
+        lock (pending)
+        {
+            pending.Outcomes.Add(outcome);
+            if (pending.Sending) return;
+            pending.Sending = true;
+        }
+
+        _ = SendReportsAsync(pending);
+    }
+
+    private async Task SendReportsAsync(PendingReports pending)
+    {
+        // Off the worker loop that finished the task, so it takes its next task at once.
+        await Task.Yield();
+        var campaign = _grains.GetGrain<ICampaignGrain>(pending.CampaignId);
+        while (true)
+        {
+            List<ShardOutcome> batch;
+            lock (pending)
+            {
+                if (pending.Outcomes.Count == 0 || _stopping.IsCancellationRequested)
+                {
+                    // Forgotten when idle, so a long-lived silo keeps nothing per finished campaign; a report racing
+                    // with this still goes out, from this object or from a new one.
+                    pending.Sending = false;
+                    _reports.TryRemove(new KeyValuePair<string, PendingReports>(pending.CampaignId, pending));
+                    return;
+                }
+
+                if (pending.Outcomes.Count <= _options.MaxReportBatch)
+                {
+                    batch = pending.Outcomes;
+                    pending.Outcomes = [];
+                }
+                else
+                {
+                    batch = pending.Outcomes.GetRange(0, _options.MaxReportBatch);
+                    pending.Outcomes.RemoveRange(0, _options.MaxReportBatch);
+                }
+            }
+
+            await SendAsync(campaign, pending.CampaignId, batch).ConfigureAwait(false);
+        }
+    }
+
+    private async Task SendAsync(ICampaignGrain campaign, string campaignId, List<ShardOutcome> batch)
+    {
         for (int attempt = 1; ; attempt++)
         {
             try
             {
-                await campaign.ReportAsync(outcome, cancellationToken).ConfigureAwait(false);
+                await campaign.ReportAsync(batch, _stopping).ConfigureAwait(false);
                 return;
             }
-            catch (Exception e) when (attempt < _options.ReportAttempts && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (attempt < _options.ReportAttempts && !_stopping.IsCancellationRequested)
             {
                 // The campaign's silo may be failing over; its next activation takes the report.
-                LogReportRetry(task.CampaignId, task.ShardId, attempt, e.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken).ConfigureAwait(false);
+                LogReportRetry(campaignId, batch.Count, attempt, e.Message);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), _stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception e)
             {
-                LogReportLost(task.CampaignId, task.ShardId, e);
+                // Silo stopping, or the campaign unreachable: it re-dispatches shards that are never reported.
+                if (!_stopping.IsCancellationRequested) LogReportLost(campaignId, batch.Count, e);
                 return;
             }
         }
+    }
+
+    /// <summary>Outcomes of one campaign waiting for the report call in flight to return.</summary>
+    private sealed class PendingReports(string campaignId)
+    {
+        public string CampaignId { get; } = campaignId;
+
+        public List<ShardOutcome> Outcomes { get; set; } = [];
+
+        public bool Sending { get; set; }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId} stage {Stage} shard {ShardId} attempt {Attempt} failed (permanent: {Permanent})")]
     private partial void LogShardFailed(string campaignId, string stage, int shardId, int attempt, bool permanent, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Reporting shard {ShardId} to campaign {CampaignId} failed on attempt {Attempt}: {Error}; retrying")]
-    private partial void LogReportRetry(string campaignId, int shardId, int attempt, string error);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reporting {Count} shards to campaign {CampaignId} failed on attempt {Attempt}: {Error}; retrying")]
+    private partial void LogReportRetry(string campaignId, int count, int attempt, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not report shard {ShardId} to campaign {CampaignId}; the campaign will re-dispatch it")]
-    private partial void LogReportLost(string campaignId, int shardId, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not report {Count} shards to campaign {CampaignId}; the campaign will re-dispatch them")]
+    private partial void LogReportLost(string campaignId, int count, Exception exception);
 }

@@ -18,4 +18,8 @@ public sealed class ShardExecutorOptions
     /// <summary>Attempts to report a finished task to its campaign before giving up (the campaign re-dispatches lost tasks).</summary>
     [Range(1, 100)]
     public int ReportAttempts { get; set; } = 5;
+
+    /// <summary>Most outcomes sent in one report call; more wait for the next call.</summary>
+    [Range(1, 100_000)]
+    public int MaxReportBatch { get; set; } = 1024;
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using RamDataEngine.Contracts;
 using RamDataEngine.Datasets.Versions;
@@ -8,12 +7,17 @@ namespace RamDataEngine.Grains.Execution;
 
 /// <summary>
 /// Finds a shard task's input: its entry in a committed version or in a previous stage's result batch, or its
-/// source chunk. Everything it reads is immutable once named, so it is cached per silo.
+/// source chunk. Everything it reads is immutable once named, so decoded manifests, segments and batches are kept
+/// in a small least-recently-used cache per silo: campaigns dispatch shards in id order, so consecutive tasks hit the
+/// same segment or batch, and a segment is read and parsed once, not once per shard.
 /// </summary>
 public sealed class ShardInputResolver(DatasetCatalog catalog, IBlobStore store)
 {
-    private const int MaxCachedBlobs = 256;
-    private readonly ConcurrentDictionary<string, Task<object>> _cache = new(StringComparer.Ordinal);
+    // Segments and batches are cached as their bytes with each entry's position (an entry is built only when its
+    // shard runs, so the cache holds ~0.5 KB an entry, not a graph of objects the GC keeps promoting). In-order
+    // dispatch needs the last one or two blobs per campaign, so several campaigns at once fit.
+    private const int MaxCachedBlobs = 16;
+    private readonly BlobCache _cache = new(MaxCachedBlobs);
 
     public async Task<(ShardEntry? Entry, string? SourceChunk)> ResolveAsync(ShardTask task, CancellationToken cancellationToken)
     {
@@ -21,23 +25,32 @@ public sealed class ShardInputResolver(DatasetCatalog catalog, IBlobStore store)
         switch (input.Kind)
         {
             case ShardInputKind.Version:
-                var root = (VersionRoot)await CachedAsync($"version:{input.Dataset}@{input.Version}",
+                var root = (VersionRoot)await _cache.GetAsync($"version:{input.Dataset}@{input.Version}",
                     async () => await catalog.OpenAsync(input.Dataset, input.Version, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
-                return (await catalog.GetShardAsync(root, task.ShardId, cancellationToken).ConfigureAwait(false), null);
+                var segment = DatasetCatalog.SegmentOf(root, task.ShardId)
+                    ?? throw new DatasetNotFoundException($"Dataset '{root.Dataset}' version {root.Version} has no shard {task.ShardId}.");
+                var entries = (Dictionary<int, RawShardEntry>)await _cache.GetAsync(segment.Path, async () =>
+                {
+                    var bytes = await catalog.ReadSegmentBytesAsync(root.Dataset, segment, cancellationToken).ConfigureAwait(false);
+                    return RawShardEntry.ParseSegment(bytes, $"manifest segment '{segment.Path}'").ToDictionary(e => e.ShardId);
+                }).ConfigureAwait(false);
+                return entries.TryGetValue(task.ShardId, out var found)
+                    ? (found.ToEntry(), null)
+                    : throw new DatasetNotFoundException($"Dataset '{root.Dataset}' version {root.Version} has no shard {task.ShardId}.");
 
             case ShardInputKind.Batch:
-                var batch = (Dictionary<int, ShardEntry>)await CachedAsync(Require(input.Path, task), async () =>
+                var batch = (Dictionary<int, RawShardEntry>)await _cache.GetAsync(Require(input.Path, task), async () =>
                 {
-                    var bytes = await store.ReadAllBytesAsync(input.Path!, cancellationToken).ConfigureAwait(false);
-                    var entries = JsonSerializer.Deserialize<List<ShardEntry>>(bytes, DatasetJson.Options) ?? [];
-                    return entries.ToDictionary(e => e.ShardId);
+                    var content = await store.ReadAsync(input.Path!, cancellationToken).ConfigureAwait(false)
+                        ?? throw new BlobNotFoundException(store.Location, input.Path!);
+                    return RawShardEntry.ParseArray(content.Data, $"result batch '{input.Path}'").ToDictionary(e => e.ShardId);
                 }).ConfigureAwait(false);
                 return batch.TryGetValue(task.ShardId, out var entry)
-                    ? (entry, null)
+                    ? (entry.ToEntry(), null)
                     : throw new InvalidDataException($"Result batch '{input.Path}' has no entry for shard {task.ShardId}.");
 
             case ShardInputKind.Source:
-                var plan = (SourcePlan)await CachedAsync(Require(input.Path, task),
+                var plan = (SourcePlan)await _cache.GetAsync(Require(input.Path, task),
                     async () => await SourcePlan.ReadAsync(store, input.Path!, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
                 return (null, plan.Chunk(task.ShardId));
 
@@ -49,18 +62,53 @@ public sealed class ShardInputResolver(DatasetCatalog catalog, IBlobStore store)
     private static string Require(string? path, ShardTask task)
         => path ?? throw new ArgumentException($"Shard task {task.ShardId} of campaign '{task.CampaignId}' has no input path.");
 
-    private async Task<object> CachedAsync(string key, Func<Task<object>> load)
+    /// <summary>Loads shared by key, least recently used evicted first; a failed load is forgotten so the next call retries.</summary>
+    private sealed class BlobCache(int capacity)
     {
-        if (_cache.Count > MaxCachedBlobs) _cache.Clear();
-        var task = _cache.GetOrAdd(key, _ => load());
-        try
+        private readonly Lock _gate = new();
+        private readonly Dictionary<string, LinkedListNode<(string Key, Task<object> Value)>> _nodes = new(StringComparer.Ordinal);
+        private readonly LinkedList<(string Key, Task<object> Value)> _order = new();
+
+        public async Task<object> GetAsync(string key, Func<Task<object>> load)
         {
-            return await task.ConfigureAwait(false);
-        }
-        catch
-        {
-            _cache.TryRemove(key, out _);
-            throw;
+            Task<object> task;
+            lock (_gate)
+            {
+                if (_nodes.TryGetValue(key, out var node))
+                {
+                    _order.Remove(node);
+                    _order.AddFirst(node);
+                    task = node.Value.Value;
+                }
+                else
+                {
+                    task = load();
+                    _nodes[key] = _order.AddFirst((key, task));
+                    if (_nodes.Count > capacity)
+                    {
+                        _nodes.Remove(_order.Last!.Value.Key);
+                        _order.RemoveLast();
+                    }
+                }
+            }
+
+            try
+            {
+                return await task.ConfigureAwait(false);
+            }
+            catch
+            {
+                lock (_gate)
+                {
+                    if (_nodes.TryGetValue(key, out var node) && node.Value.Value == task)
+                    {
+                        _nodes.Remove(key);
+                        _order.Remove(node);
+                    }
+                }
+
+                throw;
+            }
         }
     }
 }

@@ -5,7 +5,11 @@ using RamDataEngine.Grains.Stages;
 
 namespace RamDataEngine.Grains.Execution;
 
-/// <summary>Takes CPU-stage shard tasks; activations are reused, one per slot, and placed at random so a burst of new slots spreads over every silo (activation-count placement sends a burst to whichever silo looked idlest).</summary>
+/// <summary>
+/// Takes CPU-stage shard tasks; activations spread over the cluster's silos and are reused, one per slot. Placement is
+/// random: activation counts (what count-based placement weighs) say nothing about executor load, and their statistics
+/// lag behind a campaign's first burst of calls, which could put every slot on one silo.
+/// </summary>
 public interface ICpuShardWorkerGrain : IShardWorkerGrain;
 
 /// <summary>Takes GPU-stage shard tasks; its grain class exists only on silos with the "gpu" role.</summary>
@@ -14,9 +18,9 @@ public interface IGpuShardWorkerGrain : IShardWorkerGrain;
 [Reentrant, RandomPlacement]
 internal sealed class CpuShardWorkerGrain(ShardExecutor executor) : Grain, ICpuShardWorkerGrain
 {
-    public Task<string> EnqueueAsync(ShardTask task, CancellationToken cancellationToken = default)
+    public Task<string> EnqueueAsync(IReadOnlyList<ShardTask> tasks, CancellationToken cancellationToken = default)
     {
-        executor.Enqueue(task, StageDevice.Cpu);
+        executor.Enqueue(tasks, StageDevice.Cpu);
         return Task.FromResult(executor.Silo);
     }
 }
@@ -24,9 +28,9 @@ internal sealed class CpuShardWorkerGrain(ShardExecutor executor) : Grain, ICpuS
 [Reentrant, RandomPlacement]
 public sealed class GpuShardWorkerGrain(ShardExecutor executor) : Grain, IGpuShardWorkerGrain
 {
-    public Task<string> EnqueueAsync(ShardTask task, CancellationToken cancellationToken = default)
+    public Task<string> EnqueueAsync(IReadOnlyList<ShardTask> tasks, CancellationToken cancellationToken = default)
     {
-        executor.Enqueue(task, StageDevice.Gpu);
+        executor.Enqueue(tasks, StageDevice.Gpu);
         return Task.FromResult(executor.Silo);
     }
 }
