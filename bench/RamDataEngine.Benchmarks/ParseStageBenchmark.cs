@@ -33,7 +33,7 @@ public sealed class ParseStageBenchmark : IBenchmark
 
     public string Name => "parse-stage";
 
-    public string Description => "parse stage end to end (ParseStage over a LocalFolderBlobStore, one shard per core) vs raw Parquet.Net read of captions + write of the parsed-layer columns (--shards N, --rows N per shard, --rounds N, --warmup N, --threads N, --dir FOLDER, --data PATH, --sections, --only raw|raw+parse|ours)";
+    public string Description => "parse stage end to end (ParseStage over a LocalFolderBlobStore, one shard per core) vs raw Parquet.Net read of captions + write of the parsed-layer columns (--shards N, --rows N per shard, --rounds N, --warmup N, --threads N, --image-kb N, --dir FOLDER, --data PATH, --sections, --only raw|raw+parse|ours)";
 
     public async Task RunAsync(BenchmarkArgs args, TextWriter report, CancellationToken cancellationToken)
     {
@@ -42,6 +42,7 @@ public sealed class ParseStageBenchmark : IBenchmark
         int rounds = args.GetInt("rounds", 7);
         int threads = args.GetInt("threads", Environment.ProcessorCount);
         int warmups = args.GetInt("warmup", 2);
+        int imageKb = args.GetInt("image-kb", 0);
         bool sections = args.GetString("sections") is not null;
         string root = Path.Combine(args.GetString("dir") ?? Path.GetTempPath(), $"ram-bench-parse-{Guid.NewGuid():N}");
         Directory.CreateDirectory(root);
@@ -56,12 +57,14 @@ public sealed class ParseStageBenchmark : IBenchmark
             string vocabularyId = await vocabularies.SaveAsync(vocabulary, cancellationToken);
             var stage = new ParseStage(vocabularies);
 
-            report.WriteLine($"writing {shards} base shards of {rowsPerShard:N0} rows (image_uri, no image bytes) ...");
+            report.WriteLine(imageKb == 0
+                ? $"writing {shards} base shards of {rowsPerShard:N0} rows (image_uri, no image bytes) ..."
+                : $"writing {shards} base shards of {rowsPerShard:N0} rows with {imageKb} KB of random image bytes each ...");
             var inputs = new ShardEntry[shards];
             long captions = 0;
             for (int s = 0; s < shards; s++)
             {
-                (inputs[s], long n) = await WriteBaseShardAsync(store, s, rowsPerShard, images, cancellationToken);
+                (inputs[s], long n) = await WriteBaseShardAsync(store, s, rowsPerShard, images, imageKb, cancellationToken);
                 captions += n;
             }
 
@@ -142,12 +145,12 @@ public sealed class ParseStageBenchmark : IBenchmark
                 + $"base files {baseBytes / 1e6:F1} MB, parsed layer {oursBytes / 1e6:F1} MB (ours) / {baselineBytes / 1e6:F1} MB (baseline); {threads} shards at a time; "
                 + $"median of {rounds} rounds (rotating which side goes first) after {warmups} warm-up rounds; files under {root}; load average at the end {LoadAverage()}"));
             report.WriteLine();
-            report.WriteLine("| path | rows/s (wall) | captions/s (wall) | wall s | CPU s | best CPU s | rows per CPU-second | captions per CPU-second |");
-            report.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+            report.WriteLine("| path | rows/s (wall) | captions/s (wall) | wall s | CPU s | best CPU s | rows per CPU-second | captions per CPU-second | bytes allocated per row |");
+            report.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
             for (int i = 0; i < sides.Length; i++)
             {
                 var m = median[i];
-                report.WriteLine(string.Create(inv, $"| {sides[i].Name} | {rows / m.Wall:N0} | {captions / m.Wall:N0} | {m.Wall:F3} | {m.Cpu:F3} | {times[i].Min(t => t.Cpu):F3} | {rows / m.Cpu:N0} | {captions / m.Cpu:N0} |"));
+                report.WriteLine(string.Create(inv, $"| {sides[i].Name} | {rows / m.Wall:N0} | {captions / m.Wall:N0} | {m.Wall:F3} | {m.Cpu:F3} | {times[i].Min(t => t.Cpu):F3} | {rows / m.Cpu:N0} | {captions / m.Cpu:N0} | {Median(times[i].Select(t => (double)t.Allocated)) / rows:F1} |"));
             }
 
             report.WriteLine();
@@ -171,7 +174,7 @@ public sealed class ParseStageBenchmark : IBenchmark
 
             report.WriteLine();
             string dirArg = args.GetString("dir") is { } dir ? $" --dir {dir}" : "";
-            report.WriteLine($"command: `dotnet run -c Release --project bench/RamDataEngine.Benchmarks -- parse-stage --shards {shards} --rows {rowsPerShard} --rounds {rounds} --warmup {warmups} --threads {threads}{dirArg}{(sections ? " --sections" : "")}` (data from ../shared/data, or --data PATH)");
+            report.WriteLine($"command: `dotnet run -c Release --project bench/RamDataEngine.Benchmarks -- parse-stage --shards {shards} --rows {rowsPerShard} --rounds {rounds} --warmup {warmups} --threads {threads}{(imageKb > 0 ? $" --image-kb {imageKb}" : "")}{dirArg}{(sections ? " --sections" : "")}` (data from ../shared/data, or --data PATH)");
         }
         finally
         {
@@ -216,8 +219,11 @@ public sealed class ParseStageBenchmark : IBenchmark
     }
 
     private static async Task<(ShardEntry Entry, long Captions)> WriteBaseShardAsync(
-        IBlobStore store, int shard, int rows, (long ImageId, string[] Captions)[] images, CancellationToken cancellationToken)
+        IBlobStore store, int shard, int rows, (long ImageId, string[] Captions)[] images, int imageKb, CancellationToken cancellationToken)
     {
+        // Incompressible bytes, like JPEG; rows take overlapping slices of one pool.
+        var pool = new byte[Math.Max(1, imageKb) * 1024 * 64];
+        new Random(shard).NextBytes(pool);
         string path = DatasetPaths.ShardFile(Dataset, "bench-ingest", "ingest", shard, "parquet");
         await using var writer = await ShardWriter<BaseShardBatch>.CreateAsync(store, path, new ShardProvenance(Stage: "ingest").ToMetadata(), cancellationToken: cancellationToken);
         var batch = new BaseShardBatch(1_000);
@@ -227,7 +233,9 @@ public sealed class ParseStageBenchmark : IBenchmark
             long row = (long)shard * rows + i;
             var (imageId, texts) = images[row % images.Length];
             string uri = $"coco/val2017/{imageId:D12}.jpg";
-            batch.Add(row + 1, uri, null, uri, texts, "coco", 640, 480);
+            ReadOnlyMemory<byte>? image = null;
+            if (imageKb > 0) image = pool.AsMemory((int)(row % 63) * 1024 * imageKb, imageKb * 1024);
+            batch.Add(row + 1, uri, image, imageKb == 0 ? uri : null, texts, "coco", 640, 480);
             captions += texts.Length;
             if (batch.Count == 1_000)
             {
@@ -288,11 +296,12 @@ public sealed class ParseStageBenchmark : IBenchmark
         GC.Collect();
         using var process = Process.GetCurrentProcess();
         var cpu = process.TotalProcessorTime;
+        long allocated = GC.GetTotalAllocatedBytes(precise: true);
         var clock = Stopwatch.StartNew();
         var result = await phase();
         double wall = clock.Elapsed.TotalSeconds;
         process.Refresh();
-        return (result, new Phase(wall, (process.TotalProcessorTime - cpu).TotalSeconds));
+        return (result, new Phase(wall, (process.TotalProcessorTime - cpu).TotalSeconds, GC.GetTotalAllocatedBytes(precise: true) - allocated));
     }
 
     /// <summary>
@@ -405,7 +414,8 @@ public sealed class ParseStageBenchmark : IBenchmark
         }
     }
 
-    private readonly record struct Phase(double Wall, double Cpu);
+    /// <summary>One measured phase: seconds elapsed, CPU seconds of the process, bytes allocated by the process.</summary>
+    private readonly record struct Phase(double Wall, double Cpu, long Allocated = 0);
 
     private readonly record struct ReadSum(long Rows, long Captions, long Tags = 0);
 
