@@ -2,7 +2,6 @@ using RamDataEngine.Datasets.Versions;
 using RamDataEngine.Grains.Parsing;
 using RamDataEngine.Storage;
 using RamDataEngine.Testing;
-using Spectre.Console;
 
 namespace RamDataEngine.Cli.Tests;
 
@@ -81,18 +80,5 @@ public sealed class VocabMineTests : IDisposable
         return data;
     }
 
-    private static async Task<(int Code, string Output)> RunAsync(params string[] args)
-    {
-        var writer = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Out = new AnsiConsoleOutput(writer),
-            Interactive = InteractionSupport.No,
-        });
-        console.Profile.Width = 200;
-        int code = await RamApp.RunAsync(args, console);
-        return (code, writer.ToString());
-    }
+    private static Task<(int Code, string Output)> RunAsync(params string[] args) => RamAppTests.RunAsync(args);
 }
