@@ -1,0 +1,95 @@
+using System.Globalization;
+using RamDataEngine.Contracts;
+
+namespace RamDataEngine.Grains.Cleaning;
+
+/// <summary>How a clean campaign judges labels (RAM's fourth step).</summary>
+public sealed record CleanOptions
+{
+    /// <summary>A final tag whose model score is below this floor is removed (<c>model-disagrees</c>); null = the model's per-tag thresholds scaled by <see cref="DisagreeThresholdScale"/>.</summary>
+    public float? DisagreeFloor { get; init; }
+
+    /// <summary>With no global floor: per-tag floor = the model's threshold for the tag times this.</summary>
+    public float DisagreeThresholdScale { get; init; } = 0.5f;
+
+    /// <summary>Per tag, the share of its sampled regions cut as outliers (RAM: 10%); 0 turns outlier removal off.</summary>
+    public double OutlierFraction { get; init; } = 0.10;
+
+    /// <summary>Tags with fewer sampled regions than this are not outlier-cleaned.</summary>
+    public int MinSamples { get; init; } = 20;
+
+    /// <summary>Regions kept per tag in phase 1 (a bounded sample, whatever the dataset size).</summary>
+    public int SampleCapacity { get; init; } = 512;
+
+    public long Seed { get; init; } = 42;
+}
+
+/// <summary>Plans a clean campaign: phase 1 samples each tag's regions into its tag grain, phase 2 applies the cuts shard by shard.</summary>
+public static class CleanPlanner
+{
+    public const string Kind = "clean";
+    public const string SampleStage = "clean-sample";
+    public const string ApplyStage = "clean-apply";
+
+    public const string ModelKey = "model";
+    public const string DisagreeFloorKey = "disagreeFloor";
+    public const string DisagreeScaleKey = "disagreeScale";
+    public const string OutlierFractionKey = "outlierFraction";
+    public const string MinSamplesKey = "minSamples";
+    public const string SampleCapacityKey = "sampleCapacity";
+    public const string SeedKey = "seed";
+
+    /// <summary>A campaign over <paramref name="dataset"/> (its version must have features and a labels layer from <paramref name="model"/> or any model of the same vocabulary).</summary>
+    public static CampaignSpec Plan(string dataset, ModelRecord model, int? inputVersion = null, CleanOptions? options = null, int maxInFlight = 8)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dataset);
+        ArgumentNullException.ThrowIfNull(model);
+        var config = ConfigOf(model.Id, options ?? new CleanOptions());
+        OptionsFrom(config);
+        return new CampaignSpec
+        {
+            Dataset = dataset,
+            Kind = Kind,
+            Stages = [SampleStage, ApplyStage],
+            InputVersion = inputVersion,
+            MaxInFlight = maxInFlight,
+            Config = config,
+        };
+    }
+
+    public static Dictionary<string, string> ConfigOf(string modelId, CleanOptions options)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var config = new Dictionary<string, string>
+        {
+            [ModelKey] = modelId,
+            [DisagreeScaleKey] = options.DisagreeThresholdScale.ToString(c),
+            [OutlierFractionKey] = options.OutlierFraction.ToString(c),
+            [MinSamplesKey] = options.MinSamples.ToString(c),
+            [SampleCapacityKey] = options.SampleCapacity.ToString(c),
+            [SeedKey] = options.Seed.ToString(c),
+        };
+        if (options.DisagreeFloor is { } floor) config[DisagreeFloorKey] = floor.ToString(c);
+        return config;
+    }
+
+    /// <summary>The options a campaign's config names; throws naming the key when a value is out of range.</summary>
+    public static CleanOptions OptionsFrom(IReadOnlyDictionary<string, string> config)
+    {
+        var defaults = new CleanOptions();
+        return new CleanOptions
+        {
+            DisagreeFloor = config.TryGetValue(DisagreeFloorKey, out var f) ? Number(f, DisagreeFloorKey, 0, 1) : null,
+            DisagreeThresholdScale = config.TryGetValue(DisagreeScaleKey, out var s) ? Number(s, DisagreeScaleKey, 0, 1) : defaults.DisagreeThresholdScale,
+            OutlierFraction = config.TryGetValue(OutlierFractionKey, out var o) ? Number(o, OutlierFractionKey, 0, 0.5) : defaults.OutlierFraction,
+            MinSamples = config.TryGetValue(MinSamplesKey, out var m) ? (int)Number(m, MinSamplesKey, 2, 1_000_000) : defaults.MinSamples,
+            SampleCapacity = config.TryGetValue(SampleCapacityKey, out var k) ? (int)Number(k, SampleCapacityKey, 2, 1_000_000) : defaults.SampleCapacity,
+            Seed = config.TryGetValue(SeedKey, out var seed) ? long.Parse(seed, CultureInfo.InvariantCulture) : defaults.Seed,
+        };
+    }
+
+    private static float Number(string text, string key, double min, double max)
+        => float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float v) && v >= min && v <= max
+            ? v
+            : throw new ArgumentException($"Clean config '{key}' is '{text}'; it must be a number from {min} to {max}.");
+}
