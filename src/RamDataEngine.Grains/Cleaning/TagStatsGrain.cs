@@ -43,7 +43,7 @@ public sealed partial class TagStatsGrain(
         merged.MergeFrom(part);
         state.State.Sample = merged.ToBytes();
         state.State.Reports++;
-        await state.WriteStateAsync(cancellationToken);
+        await SaveAsync(cancellationToken);
     }
 
     public async Task<byte[]> GetCutAsync(TagCutRequest request, CancellationToken cancellationToken = default)
@@ -63,9 +63,24 @@ public sealed partial class TagStatsGrain(
         }
 
         state.State.Cut = cut.ToBytes();
-        await state.WriteStateAsync(cancellationToken);
+        await SaveAsync(cancellationToken);
         LogCut(this.GetPrimaryKeyString(), cut.SampleSize, cut.Skipped, cut.KeptClusters, cut.CutDistance);
         return state.State.Cut;
+    }
+
+    private async Task SaveAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await state.WriteStateAsync(cancellationToken);
+        }
+        catch
+        {
+            // The write may have landed all the same (a lost reply, leaving a stale ETag): the next activation reads the
+            // state afresh. The caller's retry re-sends the same items, and merging them again changes nothing.
+            DeactivateOnIdle();
+            throw;
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tag stats {Key}: cut from {Samples} regions (skipped: {Skipped}), {Clusters} clusters kept, cut distance {Cut:F3}")]
