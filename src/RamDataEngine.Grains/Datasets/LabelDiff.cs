@@ -104,8 +104,12 @@ public static class LabelDiff
         var vocabularies = new VocabularyStore(catalog.Store);
         vocabularyOf ??= id => vocabularies.LoadAsync(id, cancellationToken);
 
-        var vocabularyId = new VocabularyCheck(a.Lineage.VocabularyId ?? b.Lineage.VocabularyId);
-        if (vocabularyId.Id is null) vocabularyId.Observe(await FirstLayerVocabularyAsync(catalog, b, cancellationToken).ConfigureAwait(false), nameB);
+        // The vocabulary the manifests name, else the one the first layer files name; checked before anything is loaded.
+        var vocabularyId = new VocabularyCheck();
+        vocabularyId.Observe(a.Lineage.VocabularyId, nameA);
+        vocabularyId.Observe(b.Lineage.VocabularyId, nameB);
+        vocabularyId.Observe(await FirstLayerVocabularyAsync(catalog, a, cancellationToken).ConfigureAwait(false), nameA);
+        vocabularyId.Observe(await FirstLayerVocabularyAsync(catalog, b, cancellationToken).ConfigureAwait(false), nameB);
         TagVocabulary? vocabulary = vocabularyId.Id is { } vid ? await vocabularyOf(vid).ConfigureAwait(false) : null;
         int tagFilter = -1;
         if (tag is not null)
@@ -152,7 +156,6 @@ public static class LabelDiff
             }
         }
 
-        if (vocabulary is null && vocabularyId.Id is { } late) vocabulary = await vocabularyOf(late).ConfigureAwait(false);
         return state.ToResult(nameA, nameB, left.Sources.Name, sourcesB.Name, vocabulary);
     }
 
@@ -213,9 +216,9 @@ public static class LabelDiff
     }
 
     /// <summary>The vocabulary both versions must share: tag ids of different vocabularies are not comparable.</summary>
-    private sealed class VocabularyCheck(string? id)
+    private sealed class VocabularyCheck
     {
-        public string? Id { get; private set; } = id;
+        public string? Id { get; private set; }
 
         public void Observe(string? other, string where)
         {
