@@ -40,6 +40,7 @@ public static class RamApp
                 datasets.SetDescription("Versioned datasets.");
                 datasets.AddCommand<DatasetsListCommand>("list").WithDescription("Datasets and their head versions.");
                 datasets.AddCommand<DatasetsShowCommand>("show").WithDescription("One version (NAME or NAME@VERSION).");
+                datasets.AddCommand<DatasetsDiffCommand>("diff").WithDescription("Labels added and removed per tag between two versions (A B), and which rule did it.");
             });
             config.AddBranch("campaign", campaigns =>
             {
