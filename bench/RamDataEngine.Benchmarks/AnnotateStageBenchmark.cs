@@ -17,7 +17,7 @@ namespace RamDataEngine.Benchmarks;
 /// <summary>
 /// The annotate stage end to end (read the features and parsed layers, score with the head, write the labels layer)
 /// against, in the same run, raw head scoring of the same features and raw Parquet.Net read + write of the same columns.
-/// Options: --rows N (10,000), --shard-rows N (5,000), --tags N (500), --head linear|mlp|query (mlp), --runs N (3).
+/// Options: --rows N (10,000), --shard-rows N (5,000), --tags N (500), --head linear|mlp|query (mlp), --runs N (7).
 /// </summary>
 public sealed class AnnotateStageBenchmark : IBenchmark
 {
@@ -35,7 +35,7 @@ public sealed class AnnotateStageBenchmark : IBenchmark
         int rows = args.GetInt("rows", 10_000);
         int shardRows = args.GetInt("shard-rows", 5_000);
         int tags = args.GetInt("tags", 500);
-        int runs = args.GetInt("runs", 3);
+        int runs = args.GetInt("runs", 7);
         string headKind = args.GetString("head") ?? "mlp";
         string root = Path.Combine(Path.GetTempPath(), $"ram-bench-annotate-{Environment.ProcessId}");
         try
@@ -58,16 +58,19 @@ public sealed class AnnotateStageBenchmark : IBenchmark
             report.WriteLine();
             report.WriteLine($"## Annotate stage vs raw scoring and raw Parquet ({rows:N0} rows in shards of {shardRows:N0}, {Dimension} x {1 + Regions} tokens, {tags} tags, {headKind} head, 1 worker)");
             report.WriteLine();
-            report.WriteLine("| run | stage rows/s | raw scoring rows/s | raw Parquet read+write rows/s | both raw, in sequence, rows/s | stage share of both raw | added tags/row |");
-            report.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+            report.WriteLine("| run | stage rows/s | raw scoring rows/s | raw Parquet read+write rows/s | both raw, in sequence, rows/s | stage share of both raw | stage CPU s | both raw CPU s | added tags/row |");
+            report.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
             var stageTimes = new List<double>();
             var scoreTimes = new List<double>();
             var parquetTimes = new List<double>();
+            var stageCpus = new List<double>();
+            var rawCpus = new List<double>();
             var outputs = new List<ShardFileRef>();
             // Run 0 warms up (model load and cache, JIT, first file writes) and is not reported.
             for (int run = 0; run <= runs; run++)
             {
                 outputs.Clear();
+                var cpu = Cpu();
                 long start = Stopwatch.GetTimestamp();
                 foreach (var (entry, _, _) in shards)
                 {
@@ -77,13 +80,17 @@ public sealed class AnnotateStageBenchmark : IBenchmark
                 }
 
                 double stageSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                double stageCpu = Cpu() - cpu;
+                cpu = Cpu();
 
                 start = Stopwatch.GetTimestamp();
                 foreach (var (_, features, _) in shards) loaded.Head.Score(features, cancellationToken: cancellationToken);
                 double scoreSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                double rawCpu = Cpu() - cpu;
 
                 var labelColumns = new List<RawFile>();
                 foreach (var output in outputs) labelColumns.Add(await RawFile.ReadAsync(Path.Combine(root, output.Path), keep: true, cancellationToken));
+                cpu = Cpu();
                 start = Stopwatch.GetTimestamp();
                 for (int s = 0; s < shards.Count; s++)
                 {
@@ -94,6 +101,7 @@ public sealed class AnnotateStageBenchmark : IBenchmark
                 }
 
                 double parquetSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                rawCpu += Cpu() - cpu;
                 foreach (var file in labelColumns) file.Dispose();
                 if (run == 0) continue;
 
@@ -101,10 +109,16 @@ public sealed class AnnotateStageBenchmark : IBenchmark
                 stageTimes.Add(stageSeconds);
                 scoreTimes.Add(scoreSeconds);
                 parquetTimes.Add(parquetSeconds);
-                report.WriteLine(Row(run.ToString(CultureInfo.InvariantCulture), rows, stageSeconds, scoreSeconds, parquetSeconds, added));
+                stageCpus.Add(stageCpu);
+                rawCpus.Add(rawCpu);
+                report.WriteLine(Row(run.ToString(CultureInfo.InvariantCulture), rows, stageSeconds, scoreSeconds, parquetSeconds, stageCpu, rawCpu, added));
             }
 
-            report.WriteLine(Row("median", rows, Median(stageTimes), Median(scoreTimes), Median(parquetTimes), double.NaN));
+            // The shared machine's load swings between runs: the median of each column, and of the per-run shares.
+            var shares = stageTimes.Select((t, i) => (scoreTimes[i] + parquetTimes[i]) / t).ToList();
+            report.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"| median | {rows / Median(stageTimes):N0} | {rows / Median(scoreTimes):N0} | {rows / Median(parquetTimes):N0} | {rows / Median(scoreTimes.Select((t, i) => t + parquetTimes[i]).ToList()):N0} | {Median(shares):P0} | {Median(stageCpus):F2} | {Median(rawCpus):F2} | |"));
             report.WriteLine();
             report.WriteLine($"reproduce: dotnet run -c Release --project bench/RamDataEngine.Benchmarks -- annotate --rows {rows} --shard-rows {shardRows} --tags {tags} --head {headKind} --runs {runs}");
         }
@@ -114,10 +128,13 @@ public sealed class AnnotateStageBenchmark : IBenchmark
         }
     }
 
-    private static string Row(string label, int rows, double stage, double score, double parquet, double added)
+    private static string Row(string label, int rows, double stage, double score, double parquet, double stageCpu, double rawCpu, double added)
         => string.Create(
             CultureInfo.InvariantCulture,
-            $"| {label} | {rows / stage:N0} | {rows / score:N0} | {rows / parquet:N0} | {rows / (score + parquet):N0} | {(score + parquet) / stage:P0} | {(double.IsNaN(added) ? "" : added.ToString("F1", CultureInfo.InvariantCulture))} |");
+            $"| {label} | {rows / stage:N0} | {rows / score:N0} | {rows / parquet:N0} | {rows / (score + parquet):N0} | {(score + parquet) / stage:P0} | {stageCpu:F2} | {rawCpu:F2} | {added:F1} |");
+
+    /// <summary>The process's CPU seconds so far (every thread, GC included): steadier than wall time on a shared machine.</summary>
+    private static double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
 
     private static double Median(List<double> values)
     {
