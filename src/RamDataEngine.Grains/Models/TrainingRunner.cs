@@ -39,7 +39,8 @@ public sealed partial class TrainingRunner(DatasetCatalog catalog, VocabularySto
     {
         get
         {
-            lock (_runsGate) return _runs.Count;
+            // Not the set's count: a run leaves the set in a continuation, a moment after it has ended.
+            lock (_runsGate) return _runs.Count(run => !run.IsCompleted);
         }
     }
 
@@ -103,7 +104,7 @@ public sealed partial class TrainingRunner(DatasetCatalog catalog, VocabularySto
         }
     }
 
-    public async Task<ModelRecord> TrainAsync(string jobId, TrainingJobSpec spec, int version, Action<TrainingProgress> progress, CancellationToken cancellationToken)
+    private async Task<ModelRecord> TrainAsync(string jobId, TrainingJobSpec spec, int version, Action<TrainingProgress> progress, CancellationToken cancellationToken)
     {
         var root = await catalog.OpenAsync(spec.Dataset, version, cancellationToken).ConfigureAwait(false);
         var filter = RowFilter.Parse(spec.Filter);
