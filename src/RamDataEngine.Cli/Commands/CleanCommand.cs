@@ -38,10 +38,6 @@ public sealed class CleanCommand(IAnsiConsole console) : AsyncCommand<CleanComma
         [Description("Tags with fewer sampled regions are not outlier-cleaned. Default: 20.")]
         public int? MinSamples { get; init; }
 
-        [CommandOption("--outlier-keep-above <S>")]
-        [Description("Labels the model scores at or above this on the whole image are not cut as outliers. Default: 1 (any label can be cut, as in RAM).")]
-        public float? OutlierKeepAbove { get; init; }
-
         [CommandOption("--max-in-flight <N>")]
         public int MaxInFlight { get; init; } = 8;
     }
@@ -60,7 +56,6 @@ public sealed class CleanCommand(IAnsiConsole console) : AsyncCommand<CleanComma
             DisagreeThresholdScale = settings.DisagreeScale ?? defaults.DisagreeThresholdScale,
             OutlierFraction = settings.OutlierFraction ?? defaults.OutlierFraction,
             MinSamples = settings.MinSamples ?? defaults.MinSamples,
-            OutlierKeepAbove = settings.OutlierKeepAbove ?? defaults.OutlierKeepAbove,
         };
         var spec = CleanPlanner.Plan(dataset, manifest.Record, version, options, settings.MaxInFlight);
         var status = await ModelCommandRunner.RunCampaignAsync(console, engine, $"clean-{dataset}", spec, cancellationToken);

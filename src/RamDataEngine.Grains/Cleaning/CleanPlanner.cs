@@ -21,9 +21,6 @@ public sealed record CleanOptions
     /// <summary>Regions kept per tag in phase 1 (a bounded sample, whatever the dataset size).</summary>
     public int SampleCapacity { get; init; } = 512;
 
-    /// <summary>A label the model scores at or above this on the whole image is confirmed and not cut as a region outlier; 1 = every label can be cut (RAM's rule).</summary>
-    public float OutlierKeepAbove { get; init; } = 1f;
-
     public long Seed { get; init; } = 42;
 }
 
@@ -40,7 +37,6 @@ public static class CleanPlanner
     public const string OutlierFractionKey = "outlierFraction";
     public const string MinSamplesKey = "minSamples";
     public const string SampleCapacityKey = "sampleCapacity";
-    public const string OutlierKeepAboveKey = "outlierKeepAbove";
     public const string SeedKey = "seed";
 
     /// <summary>A campaign over <paramref name="dataset"/> (its version must have features and a labels layer from <paramref name="model"/> or any model of the same vocabulary).</summary>
@@ -71,7 +67,6 @@ public static class CleanPlanner
             [OutlierFractionKey] = options.OutlierFraction.ToString(c),
             [MinSamplesKey] = options.MinSamples.ToString(c),
             [SampleCapacityKey] = options.SampleCapacity.ToString(c),
-            [OutlierKeepAboveKey] = options.OutlierKeepAbove.ToString(c),
             [SeedKey] = options.Seed.ToString(c),
         };
         if (options.DisagreeFloor is { } floor) config[DisagreeFloorKey] = floor.ToString(c);
@@ -89,7 +84,6 @@ public static class CleanPlanner
             OutlierFraction = config.TryGetValue(OutlierFractionKey, out var o) ? Number(o, OutlierFractionKey, 0, 0.5) : defaults.OutlierFraction,
             MinSamples = config.TryGetValue(MinSamplesKey, out var m) ? (int)Number(m, MinSamplesKey, 2, 1_000_000) : defaults.MinSamples,
             SampleCapacity = config.TryGetValue(SampleCapacityKey, out var k) ? (int)Number(k, SampleCapacityKey, 2, 1_000_000) : defaults.SampleCapacity,
-            OutlierKeepAbove = config.TryGetValue(OutlierKeepAboveKey, out var a) ? Number(a, OutlierKeepAboveKey, 0, 1) : defaults.OutlierKeepAbove,
             Seed = config.TryGetValue(SeedKey, out var seed) ? long.Parse(seed, CultureInfo.InvariantCulture) : defaults.Seed,
         };
     }

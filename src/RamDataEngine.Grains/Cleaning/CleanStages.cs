@@ -82,8 +82,7 @@ public sealed class CleanApplyStage(ModelStore models, IGrainFactory grains) : I
 
         return await shard.WriteAsync(
             context,
-            (row, label) => label.HasRegion && shard.Score(row, label.Tag) < options.OutlierKeepAbove
-                && cuts.TryGetValue(label.Tag, out var cut) && cut.IsOutlier(shard.Region(row, label.Region)),
+            (row, label) => label.HasRegion && cuts.TryGetValue(label.Tag, out var cut) && cut.IsOutlier(shard.Region(row, label.Region)),
             cancellationToken);
     }
 }

@@ -48,9 +48,6 @@ internal sealed class ShardCleaning
     /// <summary>The labels that survived disagreement, each with its best region (null for a row whose image was rejected).</summary>
     public ReadOnlySpan<Verdict> Kept(int row) => _verdicts[row];
 
-    /// <summary>The model's score of a tag on the whole image of a row.</summary>
-    public float Score(int row, int tag) => _scores[row][tag];
-
     public ReadOnlySpan<float> Region(int row, int region)
     {
         var (batch, index) = _featureRows[row];
