@@ -73,9 +73,15 @@ public sealed partial class EngineGrain(
         }
 
         await ValidateAsync(spec, cancellationToken);
-        int input = spec.InputVersion
-            ?? await catalog.GetHeadVersionAsync(spec.Dataset, cancellationToken)
-            ?? throw new InvalidOperationException($"Dataset '{spec.Dataset}' has no version to run the engine on: ingest it first.");
+        int head = await catalog.GetHeadVersionAsync(spec.Dataset, cancellationToken)
+            ?? throw new ArgumentException($"Dataset '{spec.Dataset}' has no version to run the engine on: ingest it first.");
+        int input = spec.InputVersion ?? head;
+        if (input != head)
+        {
+            // Every step commits on top of the one before, so the chain must start at the head (a commit on an older parent conflicts).
+            throw new ArgumentException($"The engine starts from the head of '{spec.Dataset}' (version {head}), not version {input}.");
+        }
+
         _ = await catalog.OpenAsync(spec.Dataset, input, cancellationToken);
 
         State.Spec = spec;

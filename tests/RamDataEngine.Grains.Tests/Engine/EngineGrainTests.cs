@@ -73,17 +73,20 @@ public sealed class EngineGrainTests(EngineFixture fixture) : IClassFixture<Engi
     {
         var (reference, referenceReport) = await fixture.ReferenceAsync();
         const string drillId = "engine-drill";
+        const string drillDataset = "engine-scenes-drill";
         await using (var first = await RamTestCluster.StartAsync(fixture.Storage.Path, settings: EngineFixture.ClusterSettings))
         {
+            // Its own copy of the input: a dataset's versions are a chain, and the reference run moved the first one's head.
+            await fixture.IngestAsync(first, drillDataset);
             var engine = first.Grains.GetGrain<IEngineGrain>(drillId);
-            await engine.StartAsync(EngineFixture.Spec());
+            await engine.StartAsync(EngineFixture.Spec(drillDataset));
             // Stop everything once the preliminary model is recorded: the next step may have started or not.
             await Eventually.UntilAsync(
                 () => engine.GetStatusAsync(), s => s.IsFinished || s.Step(EngineSteps.Train)!.State == EngineStepState.Completed, TimeSpan.FromMinutes(3), "the train step");
         }
 
         var stopped = await fixture.Catalog.Store.ReadJsonAsync<EngineStatus>(EngineSteps.StatusPath(drillId), EngineSteps.Json);
-        Assert.Equal(EnginePhase.Running, stopped!.Value.Value.Phase);
+        Assert.True(stopped!.Value.Value.Phase == EnginePhase.Running, stopped.Value.Value.Message);
 
         await using var second = await RamTestCluster.StartAsync(fixture.Storage.Path, settings: EngineFixture.ClusterSettings);
         var resumed = second.Grains.GetGrain<IEngineGrain>(drillId);
@@ -95,8 +98,8 @@ public sealed class EngineGrainTests(EngineFixture fixture) : IClassFixture<Engi
         // The same final labels per row, the same model weights, the same report numbers.
         var catalog = fixture.Catalog;
         Assert.Equal(
-            await FinalLabelsAsync(catalog, reference.Step(EngineSteps.Clean)!.OutputVersion!.Value),
-            await FinalLabelsAsync(catalog, status.Step(EngineSteps.Clean)!.OutputVersion!.Value));
+            await FinalLabelsAsync(catalog, EngineFixture.Dataset, reference.Step(EngineSteps.Clean)!.OutputVersion!.Value),
+            await FinalLabelsAsync(catalog, drillDataset, status.Step(EngineSteps.Clean)!.OutputVersion!.Value));
         var store = new ModelStore(catalog.Store);
         foreach (var step in new[] { EngineSteps.Train, EngineSteps.Retrain, EngineSteps.Finetune })
         {
@@ -111,7 +114,7 @@ public sealed class EngineGrainTests(EngineFixture fixture) : IClassFixture<Engi
     }
 
     [Fact]
-    public async Task Start_SameSpecTwice_IsANoOpAndAnotherSpecIsAnError()
+    public async Task Start_SameSpecTwiceOrBadInput_NoOpOrClearError()
     {
         await fixture.ReferenceAsync();
         await using var cluster = await RamTestCluster.StartAsync(fixture.Storage.Path, settings: EngineFixture.ClusterSettings);
@@ -121,18 +124,21 @@ public sealed class EngineGrainTests(EngineFixture fixture) : IClassFixture<Engi
 
         Assert.Equal(EnginePhase.Completed, again.Phase);
         await Assert.ThrowsAsync<InvalidOperationException>(() => engine.StartAsync(EngineFixture.Spec() with { Seed = 7 }));
+        await Assert.ThrowsAsync<ArgumentException>(() => cluster.Grains.GetGrain<IEngineGrain>("engine-old-input").StartAsync(EngineFixture.Spec()));
+
+        await fixture.IngestAsync(cluster, "engine-unparsed");
         var unparsed = cluster.Grains.GetGrain<IEngineGrain>("engine-unparsed");
-        var failed = await unparsed.StartAsync(EngineFixture.Spec() with { VocabularyId = null });
+        var failed = await unparsed.StartAsync(EngineFixture.Spec("engine-unparsed") with { VocabularyId = null });
         failed = await Eventually.UntilAsync(() => unparsed.GetStatusAsync(), s => s.IsFinished, TimeSpan.FromMinutes(1), "the unparsed run");
         Assert.Equal(EnginePhase.Failed, failed.Phase);
         Assert.Equal(EngineSteps.Parse, failed.CurrentStep);
         Assert.Contains("has no parsed tags", failed.Message, StringComparison.Ordinal);
     }
 
-    private static async Task<SortedDictionary<long, string>> FinalLabelsAsync(DatasetCatalog catalog, int version)
+    private static async Task<SortedDictionary<long, string>> FinalLabelsAsync(DatasetCatalog catalog, string dataset, int version)
     {
         var labels = new SortedDictionary<long, string>();
-        await foreach (var entry in catalog.ReadShardsAsync(await catalog.OpenAsync(EngineFixture.Dataset, version)))
+        await foreach (var entry in catalog.ReadShardsAsync(await catalog.OpenAsync(dataset, version)))
         {
             var rows = await ShardLayers.ReadTagsAsync(catalog, entry.Files[ShardFileKinds.Labels], labels: true, null, default);
             for (int row = 0; row < rows.Count; row++) labels[rows.Ids[row]] = string.Join(",", rows.Row(row).ToArray());
@@ -156,15 +162,17 @@ public sealed class EngineFixture : IAsyncLifetime
     public static readonly Dictionary<string, string?> ClusterSettings = new() { ["Ram:Campaigns:TickInterval"] = "00:00:00.200" };
 
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly TempDirectory _source = new("engine-source");
     private (EngineStatus Status, EngineReport Report)? _reference;
+    private SceneDataset? _generated;
 
     public TempDirectory Storage { get; } = new("engine");
 
     public DatasetCatalog Catalog { get; private set; } = null!;
 
-    public static EngineSpec Spec() => new()
+    public static EngineSpec Spec(string dataset = Dataset) => new()
     {
-        Dataset = Dataset,
+        Dataset = dataset,
         InputVersion = InputVersion,
         VocabularyId = VocabularySources.SceneTags().Id,
         Epochs = 4,
@@ -188,12 +196,7 @@ public sealed class EngineFixture : IAsyncLifetime
         {
             if (_reference is { } done) return done;
             await using var cluster = await RamTestCluster.StartAsync(Storage.Path, settings: ClusterSettings);
-            using var source = new TempDirectory("engine-source");
-            var generated = await SceneDatasetWriter.WriteAsync(source.Path, 150, new SceneGeneratorOptions { Seed = 11 });
-            var ingest = cluster.Grains.GetGrain<ICampaignGrain>("c-engine-ingest");
-            await ingest.StartAsync(await IngestPlanner.PlanAsync(Catalog.Store, "c-engine-ingest", Dataset, generated.JsonlPath, rowsPerShard: 50));
-            var ingested = await CampaignRuns.WaitAsync(ingest);
-            Assert.True(ingested.Phase == CampaignPhase.Completed, ingested.Message);
+            await IngestAsync(cluster, Dataset);
             await new VocabularyStore(Catalog.Store).SaveAsync(VocabularySources.SceneTags());
 
             var engine = cluster.Grains.GetGrain<IEngineGrain>(ReferenceId);
@@ -211,8 +214,20 @@ public sealed class EngineFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Ingests the generated images as a new dataset (the same rows and ids every time).</summary>
+    public async Task IngestAsync(RamTestCluster cluster, string dataset)
+    {
+        _generated ??= await SceneDatasetWriter.WriteAsync(_source.Path, 150, new SceneGeneratorOptions { Seed = 11 });
+        string id = $"c-ingest-{dataset}";
+        var ingest = cluster.Grains.GetGrain<ICampaignGrain>(id);
+        await ingest.StartAsync(await IngestPlanner.PlanAsync(Catalog.Store, id, dataset, _generated.JsonlPath, rowsPerShard: 50));
+        var ingested = await CampaignRuns.WaitAsync(ingest);
+        Assert.True(ingested.Phase == CampaignPhase.Completed, ingested.Message);
+    }
+
     public Task DisposeAsync()
     {
+        _source.Dispose();
         Storage.Dispose();
         return Task.CompletedTask;
     }
