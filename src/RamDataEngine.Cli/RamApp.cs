@@ -27,6 +27,7 @@ public static class RamApp
             config.AddCommand<TrainCommand>("train").WithDescription("Train a tag head on a dataset version's features and tags (a training job; a new model version).");
             config.AddCommand<FinetuneCommand>("finetune").WithDescription("Fine-tune a model on a subset of a dataset version (a new model version with its parent recorded).");
             config.AddCommand<AnnotateCommand>("annotate").WithDescription("Relabel: score every row with a model version and write a labels layer (a new version).");
+            config.AddCommand<CleanCommand>("clean").WithDescription("Clean: remove labels the model does not confirm (model-disagrees) and each tag's outlying regions (outlier); a new version.");
             config.AddCommand<EvaluateCommand>("evaluate").WithDescription("Parsed, model and final tags against the truth: P/R/F1, mAP, per-tag table; --calibrate writes thresholds.");
             config.AddBranch("models", models =>
             {
@@ -39,6 +40,7 @@ public static class RamApp
                 datasets.SetDescription("Versioned datasets.");
                 datasets.AddCommand<DatasetsListCommand>("list").WithDescription("Datasets and their head versions.");
                 datasets.AddCommand<DatasetsShowCommand>("show").WithDescription("One version (NAME or NAME@VERSION).");
+                datasets.AddCommand<DatasetsDiffCommand>("diff").WithDescription("Labels added and removed per tag between two versions (A B), and which rule did it.");
             });
             config.AddBranch("campaign", campaigns =>
             {

@@ -11,6 +11,7 @@ using Orleans.Serialization;
 using Orleans.Storage;
 using RamDataEngine.Datasets.Versions;
 using RamDataEngine.Grains.Campaigns;
+using RamDataEngine.Grains.Cleaning;
 using RamDataEngine.Grains.Execution;
 using RamDataEngine.Grains.Ingest;
 using RamDataEngine.Grains.Mining;
@@ -93,7 +94,9 @@ public static class RamHostingExtensions
             .AddShardStage<ParseStage>()
             .AddShardStage<MineTermsStage>()
             .AddShardStage<FeaturizeStage>()
-            .AddShardStage<AnnotateStage>();
+            .AddShardStage<AnnotateStage>()
+            .AddShardStage<CleanSampleStage>()
+            .AddShardStage<CleanApplyStage>();
     }
 
     private static IBlobStore CreateBlobStore(RamStorageOptions options, IServiceProvider services) => options.Kind switch

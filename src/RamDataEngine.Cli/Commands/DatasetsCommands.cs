@@ -1,7 +1,10 @@
 using System.ComponentModel;
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using RamDataEngine.Cli.Infrastructure;
 using RamDataEngine.Datasets.Versions;
+using RamDataEngine.Grains.Datasets;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -84,6 +87,103 @@ public sealed class DatasetsShowCommand(IAnsiConsole console) : AsyncCommand<Dat
 
         return 0;
     }
+}
+
+/// <summary>
+/// <c>ram datasets diff A B</c>: per tag, the labels B gained and lost against A (rows joined by id), and which rule
+/// did it (caption, model, cleaning reason, or not kept), from B's provenance.
+/// </summary>
+public sealed class DatasetsDiffCommand(IAnsiConsole console) : AsyncCommand<DatasetsDiffCommand.Settings>
+{
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
+
+    public sealed class Settings : EngineSettings
+    {
+        [CommandArgument(0, "<A>")]
+        [Description("The version compared from: NAME[@VERSION] (default: the head).")]
+        public string A { get; init; } = "";
+
+        [CommandArgument(1, "<B>")]
+        [Description("The version compared to, whose provenance explains the changes: NAME[@VERSION]; another dataset sharing row ids works too.")]
+        public string B { get; init; } = "";
+
+        [CommandOption("--tag <NAME>")]
+        [Description("List the rows whose label for this tag changed, with the rule and score.")]
+        public string? Tag { get; init; }
+
+        [CommandOption("--json")]
+        [Description("Print the whole result as JSON instead of tables.")]
+        public bool Json { get; init; }
+
+        [CommandOption("--top <N>")]
+        [Description("Tags in the table (largest change first). Default: 50.")]
+        public int Top { get; init; } = 50;
+
+        [CommandOption("--rows <N>")]
+        [Description("Rows listed for --tag in the table (--json lists all). Default: 100.")]
+        public int Rows { get; init; } = 100;
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var (nameA, versionA) = DatasetReference.Parse(settings.A);
+        var (nameB, versionB) = DatasetReference.Parse(settings.B);
+        var (_, catalog) = StorageOnly.Open(settings);
+        var a = await catalog.OpenAsync(nameA, versionA, cancellationToken);
+        var b = await catalog.OpenAsync(nameB, versionB, cancellationToken);
+        var diff = await LabelDiff.CompareAsync(catalog, a, b, settings.Tag, cancellationToken: cancellationToken);
+        if (settings.Json)
+        {
+            // Straight to the output: the console would wrap long lines.
+            console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(diff, JsonOptions));
+            return 0;
+        }
+
+        console.MarkupLineInterpolated($"{diff.A} ({diff.ASource}) -> {diff.B} ({diff.BSource}): {N(diff.RowsCompared)} rows compared, {N(diff.RowsChanged)} changed; {N(diff.RowsOnlyInA)} only in {diff.A}, {N(diff.RowsOnlyInB)} only in {diff.B} (not compared)");
+        console.MarkupLineInterpolated($"Labels added: {N(diff.Added)} ({Rules(diff.AddedBy)}); removed: {N(diff.Removed)} ({Rules(diff.RemovedBy)})");
+        if (diff.Tag is { } asked)
+        {
+            console.MarkupLineInterpolated($"Tag {asked.Name}: added {N(asked.Added)} ({Rules(asked.AddedBy)}), removed {N(asked.Removed)} ({Rules(asked.RemovedBy)})");
+            var rows = new Table().AddColumns("row", "change", "rule", "score");
+            foreach (var row in diff.TagRows.Take(settings.Rows))
+            {
+                rows.AddRow(row.RowId.ToString(CultureInfo.InvariantCulture), row.Kind == LabelChangeKind.Added ? "added" : "removed", Markup.Escape(row.Rule),
+                    row.Score is { } score ? score.ToString("0.000", CultureInfo.InvariantCulture) : "-");
+            }
+
+            if (rows.Rows.Count > 0) console.Write(rows);
+            if (diff.TagRows.Count > settings.Rows) console.MarkupLineInterpolated($"... {N(diff.TagRows.Count - settings.Rows)} more rows (--rows, or --json for all)");
+            return 0;
+        }
+
+        if (diff.Tags.Count == 0)
+        {
+            console.MarkupLine("No label changed.");
+            return 0;
+        }
+
+        var table = new Table().AddColumns("tag", "added", "removed", "added by", "removed by");
+        foreach (var tag in diff.Tags.Take(settings.Top))
+        {
+            table.AddRow(Markup.Escape(tag.Name), N(tag.Added), N(tag.Removed), Markup.Escape(Rules(tag.AddedBy)), Markup.Escape(Rules(tag.RemovedBy)));
+        }
+
+        table.AddRow("[bold]total[/]", N(diff.Added), N(diff.Removed), Markup.Escape(Rules(diff.AddedBy)), Markup.Escape(Rules(diff.RemovedBy)));
+        console.Write(table);
+        if (diff.Tags.Count > settings.Top) console.MarkupLineInterpolated($"... {diff.Tags.Count - settings.Top} more tags changed (--top)");
+        return 0;
+    }
+
+    private static string N(long value) => DatasetsListCommand.N(value);
+
+    /// <summary>"model:m1 3 (mean 0.850), caption 1"; "-" for none.</summary>
+    private static string Rules(IReadOnlyList<LabelRuleCount> rules) => rules.Count == 0
+        ? "-"
+        : string.Join(", ", rules.Select(r => $"{r.Rule} {N(r.Count)}" + (r.MeanScore is { } m ? $" (mean {m.ToString("0.000", CultureInfo.InvariantCulture)})" : "")));
 }
 
 /// <summary>Parses <c>NAME[@VERSION]</c>.</summary>

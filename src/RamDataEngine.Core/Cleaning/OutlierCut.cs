@@ -20,11 +20,11 @@ public static class OutlierCut
         return Math.Clamp(k, 1, maxClusters);
     }
 
-    /// <summary>Computes the cut from a tag's reservoir (its kept embeddings).</summary>
-    public static TagCut Compute(ReservoirSample sample, long seed, OutlierCutOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>Computes the cut from a tag's sample (its kept embeddings, in canonical order).</summary>
+    public static TagCut Compute(PrioritySample sample, long seed, OutlierCutOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sample);
-        return Compute(sample.Embeddings, sample.Dim, seed, options, cancellationToken);
+        return Compute(sample.Embeddings(), sample.Dim, seed, options, cancellationToken);
     }
 
     /// <summary>

@@ -88,6 +88,13 @@ public static class CleanPlanner
         };
     }
 
+    /// <summary>The model a clean campaign judges labels with.</summary>
+    public static string ModelOf(IReadOnlyDictionary<string, string> config)
+        => config.GetValueOrDefault(ModelKey) ?? throw new ArgumentException($"A clean campaign needs config '{ModelKey}' (a model id).");
+
+    /// <summary>Each tag samples with its own priorities, so one row is not favoured for every tag at once.</summary>
+    public static long SampleSeed(long seed, int tag) => seed ^ (long)(0x9E3779B97F4A7C15UL * (ulong)(tag + 1));
+
     private static float Number(string text, string key, double min, double max)
         => float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float v) && v >= min && v <= max
             ? v

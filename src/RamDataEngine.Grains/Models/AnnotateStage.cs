@@ -65,12 +65,11 @@ public sealed class AnnotateStage(ModelStore models) : IShardStage
         var addedTags = new List<int>();
         var addedScores = new List<float>();
         var parsedSet = new HashSet<int>();
-        int tokens = model.Head.Config.TokenCount;
         int tagCount = model.Head.TagCount;
         int index = 0;
         foreach (var batch in features.Batches)
         {
-            var scores = await ScoreAsync(model, batch, tokens, features.Regions, cancellationToken);
+            var scores = await model.ScoreAsync(model.InputsOf(batch, features.Regions), cancellationToken);
             output.Clear();
             for (int row = 0; row < batch.Count; row++, index++)
             {
@@ -124,31 +123,6 @@ public sealed class AnnotateStage(ModelStore models) : IShardStage
     }
 
     private static Span<T> Span<T>(List<T> list) => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list);
-
-    private static async Task<ScoreMatrix> ScoreAsync(LoadedModel model, FeaturesShardBatch batch, int tokens, int regions, CancellationToken cancellationToken)
-    {
-        int dimension = model.Head.Config.Dimension;
-        if (batch.Count > 0 && batch.Dimension != dimension) throw new ShardInputException($"Features of {batch.Dimension} floats; the model reads {dimension}.");
-        if (tokens > 1 + regions) throw new ShardInputException($"The model reads {tokens} tokens per image; the features layer has {1 + regions}.");
-        var features = new ImageFeatures(batch.Count, tokens - 1, dimension);
-        for (int row = 0; row < batch.Count; row++)
-        {
-            batch.Embedding(row).CopyTo(features.Global(row));
-            int have = batch.RegionCounts[row];
-            for (int r = 0; r < tokens - 1 && r < have; r++) batch.RegionEmbedding(row, r).CopyTo(features.Region(row, r));
-        }
-
-        // One head per silo, shared by the shards scoring at once; TorchSharp modules are not meant for concurrent forward passes.
-        await model.Gate.WaitAsync(cancellationToken);
-        try
-        {
-            return model.Head.Score(features, cancellationToken: cancellationToken);
-        }
-        finally
-        {
-            model.Gate.Release();
-        }
-    }
 
     private static async Task<float[]> ThresholdsAsync(ShardStageContext context, LoadedModel model, CancellationToken cancellationToken)
     {

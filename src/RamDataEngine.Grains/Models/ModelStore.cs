@@ -2,6 +2,9 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
 using RamDataEngine.Contracts;
+using RamDataEngine.Core.Evaluation;
+using RamDataEngine.Datasets.Shards;
+using RamDataEngine.Grains.Stages;
 using RamDataEngine.Model;
 using RamDataEngine.Model.Heads;
 using RamDataEngine.Storage;
@@ -96,12 +99,74 @@ public sealed class ModelStore(IBlobStore store)
     }
 }
 
-/// <summary>A model ready to score: its manifest and its head. Scoring calls are serialised by <see cref="Gate"/>.</summary>
+/// <summary>A model ready to score: its manifest and its head, shared by the shards scoring on a silo.</summary>
 public sealed class LoadedModel(ModelManifest manifest, TagHead head)
 {
     public ModelManifest Manifest { get; } = manifest;
 
     public TagHead Head { get; } = head;
 
+    /// <summary>Taken around every use of <see cref="Head"/>: TorchSharp modules are not meant for concurrent forward passes.</summary>
     public SemaphoreSlim Gate { get; } = new(1, 1);
+
+    /// <summary>Scores the images (one forward pass at a time per model).</summary>
+    public async Task<ScoreMatrix> ScoreAsync(ImageFeatures features, CancellationToken cancellationToken)
+    {
+        await Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return Head.Score(features, cancellationToken: cancellationToken);
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    /// <summary>The head's input for every row of a features batch: the global embedding and the region tokens the head reads.</summary>
+    /// <exception cref="ShardInputException">The layer's dimension or region count does not fit the head.</exception>
+    public ImageFeatures InputsOf(FeaturesShardBatch batch, int regions)
+    {
+        int tokens = CheckFits(batch, regions);
+        var features = new ImageFeatures(batch.Count, tokens - 1, Head.Config.Dimension);
+        for (int row = 0; row < batch.Count; row++)
+        {
+            batch.Embedding(row).CopyTo(features.Global(row));
+            int have = batch.RegionCounts[row];
+            for (int r = 0; r < tokens - 1 && r < have; r++) batch.RegionEmbedding(row, r).CopyTo(features.Region(row, r));
+        }
+
+        return features;
+    }
+
+    /// <summary>
+    /// Each region of the given rows as an image of its own (image <c>i * regions + r</c> = region r of <c>rows[i]</c>,
+    /// in every token the head reads), so the head scores what each region shows.
+    /// </summary>
+    public ImageFeatures RegionInputsOf(FeaturesShardBatch batch, ReadOnlySpan<int> rows, int regions)
+    {
+        int tokens = CheckFits(batch, regions);
+        var features = new ImageFeatures(rows.Length * regions, tokens - 1, Head.Config.Dimension);
+        for (int i = 0; i < rows.Length; i++)
+        {
+            for (int r = 0; r < regions; r++)
+            {
+                var region = batch.RegionEmbedding(rows[i], r);
+                int image = (i * regions) + r;
+                region.CopyTo(features.Global(image));
+                for (int t = 0; t < tokens - 1; t++) region.CopyTo(features.Region(image, t));
+            }
+        }
+
+        return features;
+    }
+
+    private int CheckFits(FeaturesShardBatch batch, int regions)
+    {
+        int dimension = Head.Config.Dimension;
+        int tokens = Head.Config.TokenCount;
+        if (batch.Count > 0 && batch.Dimension != dimension) throw new ShardInputException($"Features of {batch.Dimension} floats; model '{Manifest.Record.Id}' reads {dimension}.");
+        if (tokens > 1 + regions) throw new ShardInputException($"Model '{Manifest.Record.Id}' reads {tokens} tokens per image; the features layer has {1 + regions}.");
+        return tokens;
+    }
 }

@@ -162,18 +162,18 @@ public sealed class OutlierCutTests
     }
 
     [Fact]
-    public void Compute_FromReservoir_SameAsFromItsEmbeddings()
+    public void Compute_FromSample_SameAsFromItsEmbeddings()
     {
-        var (sample, _) = BlobsAndNoise(5, blobSize: 300, noise: 30);
-        var reservoir = new ReservoirSample(capacity: 256, Dim, seed: 4);
-        for (var i = 0; i < sample.Length / Dim; i++) reservoir.Add(i, sample.AsSpan(i * Dim, Dim));
+        var (points, _) = BlobsAndNoise(5, blobSize: 300, noise: 30);
+        var sample = new PrioritySample(capacity: 256, Dim, seed: 4);
+        for (var i = 0; i < points.Length / Dim; i++) sample.Add(i, points.AsSpan(i * Dim, Dim));
 
-        var fromReservoir = OutlierCut.Compute(reservoir, seed: 2);
-        var fromSpan = OutlierCut.Compute(reservoir.Embeddings, Dim, seed: 2);
+        var fromSample = OutlierCut.Compute(sample, seed: 2);
+        var fromSpan = OutlierCut.Compute(sample.Embeddings(), Dim, seed: 2);
 
-        Assert.Equal(256, fromReservoir.SampleSize);
-        Assert.Equal(fromSpan.ToBytes(), fromReservoir.ToBytes());
-        Assert.Equal(25, CountOutliers(fromReservoir, reservoir.Embeddings.ToArray()));
+        Assert.Equal(256, fromSample.SampleSize);
+        Assert.Equal(fromSpan.ToBytes(), fromSample.ToBytes());
+        Assert.Equal(25, CountOutliers(fromSample, sample.Embeddings()));
     }
 
     [Fact]

@@ -1,0 +1,64 @@
+using System.ComponentModel;
+using Microsoft.Extensions.DependencyInjection;
+using RamDataEngine.Cli.Infrastructure;
+using RamDataEngine.Contracts;
+using RamDataEngine.Grains.Cleaning;
+using RamDataEngine.Grains.Models;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace RamDataEngine.Cli.Commands;
+
+/// <summary><c>ram clean</c>: remove the labels a model does not confirm and each tag's outlying regions (a new version).</summary>
+public sealed class CleanCommand(IAnsiConsole console) : AsyncCommand<CleanCommand.Settings>
+{
+    public sealed class Settings : EngineSettings
+    {
+        [CommandArgument(0, "<DATASET[@VERSION]>")]
+        [Description("A version with a features layer and a labels layer (run featurize and annotate first).")]
+        public string Dataset { get; init; } = "";
+
+        [CommandOption("--model <ID>")]
+        [Description("The model that judges the labels (usually the one that annotated them).")]
+        public string Model { get; init; } = "";
+
+        [CommandOption("--disagree-floor <F>")]
+        [Description("A label the model scores below this is removed (model-disagrees). Default: the model's per-tag threshold x --disagree-scale.")]
+        public float? DisagreeFloor { get; init; }
+
+        [CommandOption("--disagree-scale <S>")]
+        [Description("Per-tag floor = the model's threshold x this, when no global floor is given. Default: 0.5.")]
+        public float? DisagreeScale { get; init; }
+
+        [CommandOption("--outlier-fraction <F>")]
+        [Description("Share of each tag's regions cut as outliers (RAM: 0.1); 0 = no outlier removal.")]
+        public double? OutlierFraction { get; init; }
+
+        [CommandOption("--min-samples <N>")]
+        [Description("Tags with fewer sampled regions are not outlier-cleaned. Default: 20.")]
+        public int? MinSamples { get; init; }
+
+        [CommandOption("--max-in-flight <N>")]
+        public int MaxInFlight { get; init; } = 8;
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var (dataset, version) = DatasetReference.Parse(settings.Dataset);
+        if (string.IsNullOrEmpty(settings.Model)) throw new ArgumentException("clean needs --model ID (see `ram models list`).");
+        await using var engine = await EmbeddedEngine.StartAsync(settings, cancellationToken);
+        var manifest = await engine.Services.GetRequiredService<ModelStore>().GetManifestAsync(settings.Model, cancellationToken)
+            ?? throw new ArgumentException($"No model '{settings.Model}' in {engine.Store.Location}.");
+        var defaults = new CleanOptions();
+        var options = new CleanOptions
+        {
+            DisagreeFloor = settings.DisagreeFloor,
+            DisagreeThresholdScale = settings.DisagreeScale ?? defaults.DisagreeThresholdScale,
+            OutlierFraction = settings.OutlierFraction ?? defaults.OutlierFraction,
+            MinSamples = settings.MinSamples ?? defaults.MinSamples,
+        };
+        var spec = CleanPlanner.Plan(dataset, manifest.Record, version, options, settings.MaxInFlight);
+        var status = await ModelCommandRunner.RunCampaignAsync(console, engine, $"clean-{dataset}", spec, cancellationToken);
+        return status.Phase == CampaignPhase.Completed ? 0 : 1;
+    }
+}

@@ -1,0 +1,135 @@
+using RamDataEngine.Contracts;
+using RamDataEngine.Core.Synthetic;
+using RamDataEngine.Datasets.Shards;
+using RamDataEngine.Datasets.Versions;
+using RamDataEngine.Grains.Cleaning;
+using RamDataEngine.Grains.Ingest;
+using RamDataEngine.Grains.Models;
+using RamDataEngine.Grains.Parsing;
+using RamDataEngine.Grains.Tests.Campaigns;
+using RamDataEngine.Storage;
+using RamDataEngine.Testing;
+
+namespace RamDataEngine.Grains.Tests.Cleaning;
+
+/// <summary>The two-phase clean campaign through the orchestrator: what it removes and why, and that 3 silos give what 1 gives.</summary>
+[Collection(nameof(ThreeSiloCollection))]
+public sealed class CleanCampaignTests(ThreeSiloFixture fixture)
+{
+    private const string Dataset = "clean";
+
+    // Small data and a briefly trained model (scores 0.5-0.9), so the floor is set high enough to remove some labels and tags need only a few regions to get a cut.
+    private static readonly CleanOptions Options = new() { DisagreeFloor = 0.75f, MinSamples = 8, OutlierFraction = 0.1 };
+
+    private readonly DatasetCatalog _catalog = new(new LocalFolderBlobStore(fixture.Storage.Path), TimeProvider.System);
+
+    [Fact]
+    public async Task Clean_ThreeSilosThenOneSilo_SameLabelsAndEveryLabelAccountedFor()
+    {
+        var grains = fixture.Cluster.Grains;
+        using var source = new TempDirectory("clean-source");
+        var generated = await SceneDatasetWriter.WriteAsync(source.Path, 120, new SceneGeneratorOptions { Seed = 11 });
+        await RunAsync(grains, "c-clean-ingest", await IngestPlanner.PlanAsync(_catalog.Store, "c-clean-ingest", Dataset, generated.JsonlPath, rowsPerShard: 30));
+        await RunAsync(grains, "c-clean-parse", await ParsePlanner.PlanAsync(new VocabularyStore(_catalog.Store), Dataset, VocabularySources.SceneTags()));
+        await RunAsync(grains, "c-clean-featurize", ModelPlanners.Featurize(Dataset));
+        var model = await TrainAsync(grains, "job-clean-train", new TrainingJobSpec { Operation = "train", Dataset = Dataset, MaxEpochs = 6 });
+        var annotated = await RunAsync(grains, "c-clean-annotate", ModelPlanners.Annotate(Dataset, model));
+        int input = annotated.OutputVersion!.Value;
+
+        // A copy of the data as it is now, for the same campaign on a one-silo cluster below.
+        using var copy = new TempDirectory("clean-one-silo");
+        CopyData(fixture.Storage.Path, copy.Path);
+
+        var threeSilos = await RunAsync(grains, "c-clean-3", CleanPlanner.Plan(Dataset, model, input, Options));
+        var cleaned = await _catalog.OpenAsync(Dataset, threeSilos.OutputVersion!.Value);
+        Assert.Equal(CleanPlanner.Kind, cleaned.Lineage.Operation);
+        var before = await ReadLabelsAsync(_catalog, await _catalog.OpenAsync(Dataset, input));
+        var after = await ReadLabelsAsync(_catalog, cleaned);
+
+        // Every row is still there; every label it had is either kept or removed with a reason; caption and model provenance carried over.
+        Assert.Equal(before.Keys.Order(), after.Keys.Order());
+        var reasons = new Dictionary<string, int>();
+        foreach (var (id, row) in after)
+        {
+            var old = before[id];
+            Assert.Equal(old.Tags.Order(), row.Tags.Concat(row.Removed).Order());
+            Assert.Equal(old.Parsed, row.Parsed);
+            Assert.Equal(old.Added, row.Added);
+            foreach (string reason in row.Reasons) reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
+        }
+
+        var scores = after.Values.SelectMany(r => r.Scores).Order().ToArray();
+        Assert.True(reasons.GetValueOrDefault("model-disagrees") > 0, $"reasons: {string.Join(", ", reasons)}; labels before {before.Values.Sum(r => r.Tags.Length)}; score deciles {string.Join(" ", Enumerable.Range(0, 11).Select(d => scores[Math.Min(scores.Length - 1, d * scores.Length / 10)].ToString("F3")))}");
+        Assert.True(reasons.GetValueOrDefault("outlier") > 0, $"reasons: {string.Join(", ", reasons)}");
+        Assert.Equal(new[] { "model-disagrees", "outlier" }, reasons.Keys.Order());
+
+        // The same campaign on a one-silo cluster over the copy gives the same labels, row by row.
+        var oneCatalog = new DatasetCatalog(new LocalFolderBlobStore(copy.Path), TimeProvider.System);
+        await using (var one = await RamTestCluster.StartAsync(copy.Path, silos: 1))
+        {
+            var oneSilo = await RunAsync(one.Grains, "c-clean-1", CleanPlanner.Plan(Dataset, model, input, Options));
+            var single = await ReadLabelsAsync(oneCatalog, await oneCatalog.OpenAsync(Dataset, oneSilo.OutputVersion!.Value));
+            Assert.Equal(after.Count, single.Count);
+            foreach (var (id, row) in after) Assert.Equal(row.ToString(), single[id].ToString());
+        }
+    }
+
+    private static async Task<CampaignStatus> RunAsync(IGrainFactory grains, string id, CampaignSpec spec)
+    {
+        var status = await CampaignRuns.RunAsync(grains, id, spec);
+        Assert.True(status.Phase == CampaignPhase.Completed, $"{id}: {status.Phase} {status.Message}");
+        return status;
+    }
+
+    private static async Task<ModelRecord> TrainAsync(IGrainFactory grains, string jobId, TrainingJobSpec spec)
+    {
+        var job = grains.GetGrain<ITrainingJobGrain>(jobId);
+        await job.StartAsync(spec);
+        var status = await Eventually.UntilAsync(() => job.GetStatusAsync(), s => s.IsFinished, TimeSpan.FromMinutes(2), $"training job {jobId}");
+        Assert.True(status.Phase == TrainingJobPhase.Completed, status.Message);
+        return (await grains.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.DefaultKey).GetAsync(status.ModelId!))!;
+    }
+
+    /// <summary>Datasets, models and vocabularies, without the first cluster's grain state and reminders.</summary>
+    private static void CopyData(string from, string to)
+    {
+        foreach (string directory in Directory.GetDirectories(from))
+        {
+            string name = Path.GetFileName(directory);
+            if (name is "grains" or "reminders") continue;
+            foreach (string file in Directory.GetFiles(directory, "*", SearchOption.AllDirectories))
+            {
+                string target = Path.Combine(to, Path.GetRelativePath(from, file));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(file, target);
+            }
+        }
+    }
+
+    private static async Task<Dictionary<long, LabelRow>> ReadLabelsAsync(DatasetCatalog catalog, VersionRoot version)
+    {
+        var rows = new Dictionary<long, LabelRow>();
+        await foreach (var entry in catalog.ReadShardsAsync(version))
+        {
+            var file = entry.Files[ShardFileKinds.Labels];
+            await using var reader = await ShardReader<LabelsShardBatch>.OpenAsync(catalog.Store, file.Path, file.Sha256);
+            await foreach (var batch in reader.ReadBatchesAsync())
+            {
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    rows[batch.Ids[i]] = new LabelRow(
+                        batch.TagIds[i].ToArray(), batch.TagScores[i].ToArray(), batch.ParsedTagIds[i].ToArray(), batch.AddedTagIds[i].ToArray(),
+                        batch.RemovedTagIds[i].ToArray(), batch.RemovedReasons[i].ToArray().Select(r => r.ToString()).ToArray());
+                }
+            }
+        }
+
+        return rows;
+    }
+
+    private sealed record LabelRow(int[] Tags, float[] Scores, int[] Parsed, int[] Added, int[] Removed, string[] Reasons)
+    {
+        public override string ToString()
+            => $"tags {string.Join(",", Tags)} scores {string.Join(",", Scores)} removed {string.Join(",", Removed)} reasons {string.Join(",", Reasons)}";
+    }
+}
