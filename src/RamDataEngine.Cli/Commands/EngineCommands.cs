@@ -217,7 +217,7 @@ internal static class EngineCommandRunner
         if (status.Message is { } message) console.MarkupLineInterpolated($"[{(status.Phase == EnginePhase.Completed ? "green" : "red")}]{message}[/]");
         if (status.Phase != EnginePhase.Completed)
         {
-            EngineView.PrintOutcome(console, status);
+            console.MarkupLineInterpolated($"Fix the cause, then run `ram engine watch {status.EngineId}` (embedded) or the same `ram engine start` again: the run re-runs from the step that failed.");
             return 1;
         }
 

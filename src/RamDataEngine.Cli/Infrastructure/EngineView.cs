@@ -12,6 +12,27 @@ public static class EngineView
     public static async Task<EngineStatus> WatchAsync(IAnsiConsole console, IEngineGrain engine, CancellationToken cancellationToken)
     {
         var last = await engine.GetStatusAsync(cancellationToken);
+        if (!console.Profile.Capabilities.Interactive)
+        {
+            // Redirected output (a log, a test): one line per step change instead of a redrawn table.
+            var seen = new Dictionary<string, EngineStepState>(StringComparer.Ordinal);
+            await foreach (var status in engine.WatchAsync(TimeSpan.FromMilliseconds(500), cancellationToken))
+            {
+                last = status;
+                foreach (var step in status.Steps)
+                {
+                    if (seen.TryGetValue(step.Name, out var state) && state == step.State) continue;
+                    seen[step.Name] = step.State;
+                    if (step.State == EngineStepState.Pending) continue;
+                    string output = step.OutputVersion is { } v ? $" -> v{v}" : step.OutputModel is { } m ? $" -> {m}" : "";
+                    console.MarkupLineInterpolated($"  {step.Name}: {step.State}{output}{(step.ChildId is { } child ? $" ({child})" : "")}{Elapsed(step.StartedAt, step.EndedAt)}");
+                }
+            }
+
+            console.Write(Steps(last));
+            return last;
+        }
+
         await console.Live(Steps(last)).AutoClear(false).StartAsync(async context =>
         {
             await foreach (var status in engine.WatchAsync(TimeSpan.FromMilliseconds(500), cancellationToken))
@@ -57,7 +78,7 @@ public static class EngineView
     public static void PrintOutcome(IAnsiConsole console, EngineStatus status)
     {
         console.Write(Steps(status));
-        if (status.Phase == EnginePhase.Failed) console.MarkupLineInterpolated($"Fix the cause, then `ram engine watch {status.EngineId}` (embedded) or `ram engine start` with the same options re-runs from the failed step.");
+        if (status.Phase == EnginePhase.Failed) console.MarkupLineInterpolated($"Fix the cause, then run `ram engine watch {status.EngineId}` (embedded) or the same `ram engine start` again: the run re-runs from the step that failed.");
     }
 
     /// <summary>Label quality per step and model quality per model, against the truth, on the held-out split.</summary>
@@ -69,14 +90,20 @@ public static class EngineView
             return;
         }
 
-        var labels = new Table().Title(Markup.Escape($"Label quality against the true labels ({report.Split} split)"))
+        var labels = new Table().Title(Markup.Escape($"Label quality against the true labels ({report.Dataset}, {report.Split} split)"))
             .AddColumns("labels", "version", "rows", "micro P", "micro R", "micro F1", "macro F1", "mAP");
-        foreach (var r in report.Labels) labels.AddRow(Markup.Escape(r.Name), Markup.Escape(r.Source), N(r.Rows), P(r.MicroPrecision), P(r.MicroRecall), P(r.MicroF1), P(r.MacroF1), P(r.Map));
+        foreach (var r in report.Labels)
+        {
+            string version = r.Source[(r.Source.LastIndexOf('@') + 1)..];
+            labels.AddRow(Markup.Escape(r.Name), "v" + Markup.Escape(version), N(r.Rows), P(r.MicroPrecision), P(r.MicroRecall), P(r.MicroF1), P(r.MacroF1), P(r.Map));
+        }
+
         console.Write(labels);
         var models = new Table().Title(Markup.Escape($"Models against the true labels ({report.Split} split, each at its calibrated thresholds)"))
-            .AddColumns("model", "id", "rows", "mAP", "micro P", "micro R", "micro F1", "macro F1");
-        foreach (var r in report.Models) models.AddRow(Markup.Escape(r.Name), Markup.Escape(r.Source), N(r.Rows), P(r.Map), P(r.MicroPrecision), P(r.MicroRecall), P(r.MicroF1), P(r.MacroF1));
+            .AddColumns("model", "rows", "mAP", "micro P", "micro R", "micro F1", "macro F1");
+        foreach (var r in report.Models) models.AddRow(Markup.Escape(r.Name), N(r.Rows), P(r.Map), P(r.MicroPrecision), P(r.MicroRecall), P(r.MicroF1), P(r.MacroF1));
         console.Write(models);
+        console.MarkupLineInterpolated($"[grey]Models: {string.Join(", ", report.Models.Select(r => $"{r.Name} = {r.Source}"))}[/]");
         if (report.UnknownTruthNames.Count > 0)
         {
             console.MarkupLineInterpolated($"[yellow]Truth names not in the vocabulary (ignored):[/] {string.Join(", ", report.UnknownTruthNames.OrderByDescending(p => p.Value).Take(10).Select(p => $"{p.Key} ({p.Value})"))}");

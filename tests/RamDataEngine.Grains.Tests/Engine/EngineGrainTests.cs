@@ -155,9 +155,7 @@ public sealed class EngineFixture : IAsyncLifetime
     public const string ReferenceId = "engine-reference";
     public const int InputVersion = 1;
 
-    /// <summary>Until the clean stages are registered on the silos, the engine runs with the clean step skipped.</summary>
-    public static readonly bool SkipClean = !typeof(EngineGrain).Assembly.GetTypes()
-        .Any(t => t.Namespace == "RamDataEngine.Grains.Cleaning" && typeof(Stages.IShardStage).IsAssignableFrom(t));
+    public const bool SkipClean = false;
 
     public static readonly Dictionary<string, string?> ClusterSettings = new() { ["Ram:Campaigns:TickInterval"] = "00:00:00.200" };
 
