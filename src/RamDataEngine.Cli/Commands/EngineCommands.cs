@@ -217,14 +217,14 @@ internal static class EngineCommandRunner
         if (status.Message is { } message) console.MarkupLineInterpolated($"[{(status.Phase == EnginePhase.Completed ? "green" : "red")}]{message}[/]");
         if (status.Phase != EnginePhase.Completed)
         {
-            console.MarkupLineInterpolated($"Fix the cause, then run `ram engine watch {status.EngineId}` (embedded) or the same `ram engine start` again: the run re-runs from the step that failed.");
+            console.MarkupLineInterpolated($"Fix the cause, then run `ram engine watch {status.EngineId}` (embedded) or `ram engine start` again with --id {status.EngineId} and the same options: the run re-runs from the step that failed.");
             return 1;
         }
 
         if (await engine.GetReportAsync(cancellationToken) is { } report)
         {
             EngineView.PrintReport(console, report);
-            console.MarkupLineInterpolated($"Report: {store.Location}/{status.ReportPath}");
+            console.MarkupLineInterpolated($"Report: {status.ReportPath} in the store ({store.Location}); `ram engine report {status.EngineId}` prints it again.");
         }
 
         return 0;

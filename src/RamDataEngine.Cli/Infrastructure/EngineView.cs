@@ -78,7 +78,7 @@ public static class EngineView
     public static void PrintOutcome(IAnsiConsole console, EngineStatus status)
     {
         console.Write(Steps(status));
-        if (status.Phase == EnginePhase.Failed) console.MarkupLineInterpolated($"Fix the cause, then run `ram engine watch {status.EngineId}` (embedded) or the same `ram engine start` again: the run re-runs from the step that failed.");
+        if (status.Phase == EnginePhase.Failed) console.MarkupLineInterpolated($"Fix the cause, then run `ram engine watch {status.EngineId}` (embedded) or `ram engine start` again with --id {status.EngineId} and the same options: the run re-runs from the step that failed.");
     }
 
     /// <summary>Label quality per step and model quality per model, against the truth, on the held-out split.</summary>
