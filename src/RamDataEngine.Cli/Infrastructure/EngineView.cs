@@ -25,7 +25,7 @@ public static class EngineView
                     seen[step.Name] = step.State;
                     if (step.State == EngineStepState.Pending) continue;
                     string output = step.OutputVersion is { } v ? $" -> v{v}" : step.OutputModel is { } m ? $" -> {m}" : "";
-                    console.MarkupLineInterpolated($"  {step.Name}: {step.State}{output}{(step.ChildId is { } child ? $" ({child})" : "")}{Elapsed(step.StartedAt, step.EndedAt)}");
+                    console.MarkupLineInterpolated($"  {step.Name}: {step.State}{output}{(step.ChildId is { } child && child != step.OutputModel ? $" ({child})" : "")}{Elapsed(step.StartedAt, step.EndedAt)}");
                 }
             }
 
