@@ -97,12 +97,6 @@ public sealed record TrainingJobSpec
 
     /// <summary>Threshold given to tags the validation split cannot calibrate (RAM's default).</summary>
     [Id(13)] public float FallbackThreshold { get; init; } = 0.68f;
-
-    /// <summary>
-    /// Failure drill: the first run stops right after this epoch's checkpoint and the grain deactivates, as if its silo
-    /// died there; the next activation resumes from the checkpoint. Null in normal use.
-    /// </summary>
-    [Id(14)] public int? InterruptAfterEpoch { get; init; }
 }
 
 public enum TrainingJobPhase

@@ -89,6 +89,8 @@ public static class RamHostingExtensions
         services.TryAddSingleton<EncoderProvider>();
         services.TryAddSingleton<ModelStore>();
         services.TryAddSingleton<TrainingRunner>();
+        // The silo's stop (even a killed silo's) cancels the trainings running on it.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILifecycleParticipant<ISiloLifecycle>, TrainingRunner>(sp => sp.GetRequiredService<TrainingRunner>()));
         return services
             .AddShardStage<IngestStage>()
             .AddShardStage<ParseStage>()

@@ -161,23 +161,18 @@ public sealed partial class TrainingJobGrain(
         await state.WriteStateAsync(cancellationToken);
         try
         {
-            // Off the grain scheduler: loading and epochs take seconds to hours.
-            var record = await Task.Run(() => runner.TrainAsync(JobId, spec, version, OnProgress, cancellationToken), cancellationToken);
+            // Off the grain scheduler (the runner's thread pool task): loading and epochs take seconds to hours.
+            var record = await runner.RunAsync(JobId, spec, version, OnProgress, cancellationToken);
             await GrainFactory.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.DefaultKey).RecordAsync(record, CancellationToken.None);
             state.State.Phase = TrainingJobPhase.Completed;
             state.State.ModelId = record.Id;
             state.State.Message = null;
             LogCompleted(logger, JobId, record.Id);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested || runner.IsSiloStopping)
         {
-            throw;
-        }
-        catch (TrainingInterruptedException)
-        {
-            // As if the silo died after the checkpoint: the state stays Running and the next activation resumes.
-            _worker = null;
-            DeactivateOnIdle();
+            // Stopped with the activation or the silo: nothing is written, the state stays Running, and the next
+            // activation (elsewhere, if this silo is going away) resumes from the last complete checkpoint.
             return;
         }
         catch (Exception e)

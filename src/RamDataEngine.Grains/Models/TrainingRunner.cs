@@ -18,9 +18,93 @@ public sealed record TrainingProgress(int Epoch, int MaxEpochs, int ResumedFrom,
 /// from the job's checkpoint, or fine-tunes from a parent model), checkpoints after every epoch, calibrates per-tag
 /// thresholds on the validation split and stores the best head as a model version.
 /// </summary>
+/// <remarks>
+/// One per silo. Runs are tracked so that the silo's stop, graceful or not, cancels them and waits until they have
+/// ended: a run that outlived its silo would go on writing checkpoints (and maybe a model) while the job resumes on
+/// another silo from the same checkpoint.
+/// </remarks>
 public sealed partial class TrainingRunner(DatasetCatalog catalog, VocabularyStore vocabularies, ModelStore models, TimeProvider time, ILogger<TrainingRunner> logger)
+    : ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
 {
-    public async Task<ModelRecord> TrainAsync(string jobId, TrainingJobSpec spec, int version, Action<TrainingProgress> progress, CancellationToken cancellationToken)
+    private readonly CancellationTokenSource _siloStopping = new();
+    private readonly Lock _runsGate = new();
+    private readonly HashSet<Task> _runs = [];
+    private bool _stopping;
+
+    /// <summary>True once the silo has begun to stop: a run failing now failed because of the stop, not of its job.</summary>
+    public bool IsSiloStopping => Volatile.Read(ref _stopping);
+
+    /// <summary>How many training runs are going on in this silo now.</summary>
+    public int RunningCount
+    {
+        get
+        {
+            // Not the set's count: a run leaves the set in a continuation, a moment after it has ended.
+            lock (_runsGate) return _runs.Count(run => !run.IsCompleted);
+        }
+    }
+
+    /// <summary>Runs <see cref="TrainAsync"/> on the thread pool (never in a grain turn), cancelled by the token or by the silo's stop.</summary>
+    public Task<ModelRecord> RunAsync(string jobId, TrainingJobSpec spec, int version, Action<TrainingProgress> progress, CancellationToken cancellationToken)
+    {
+        lock (_runsGate)
+        {
+            if (_stopping) return Task.FromCanceled<ModelRecord>(new CancellationToken(canceled: true));
+            var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _siloStopping.Token);
+            var run = Task.Run(() => TrainAsync(jobId, spec, version, progress, linked.Token), linked.Token);
+            _runs.Add(run);
+            // TaskScheduler.Default: the caller is a grain turn, whose scheduler must not run this.
+            _ = run.ContinueWith(
+                (t, state) =>
+                {
+                    lock (_runsGate) _runs.Remove(t);
+                    ((CancellationTokenSource)state!).Dispose();
+                },
+                linked,
+                CancellationToken.None,
+                TaskContinuationOptions.None,
+                TaskScheduler.Default);
+            return run;
+        }
+    }
+
+    public void Participate(ISiloLifecycle lifecycle)
+        => lifecycle.Subscribe(nameof(TrainingRunner), ServiceLifecycleStage.Active, _ => Task.CompletedTask, StopAsync);
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        _siloStopping.Dispose();
+    }
+
+    /// <summary>Cancels every run and waits for each to end, even when the stop itself is cancelled (a killed silo).</summary>
+    private async Task StopAsync(CancellationToken cancellationToken)
+    {
+        Task[] runs;
+        lock (_runsGate)
+        {
+            if (_stopping && _runs.Count == 0) return;
+            Volatile.Write(ref _stopping, true);
+            runs = [.. _runs];
+        }
+
+        // Outside the lock: cancellation callbacks run inline.
+        await _siloStopping.CancelAsync().ConfigureAwait(false);
+        if (runs.Length == 0) return;
+        LogStopping(logger, runs.Length);
+        // Not bounded by the stop's token: a run checks cancellation at every batch and every I/O, so this is short,
+        // and returning earlier would let the run write after its silo is gone.
+        try
+        {
+            await Task.WhenAll(runs).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The runs' outcomes are their jobs' business (a stopped run is cancelled); the stop only waits for them.
+        }
+    }
+
+    private async Task<ModelRecord> TrainAsync(string jobId, TrainingJobSpec spec, int version, Action<TrainingProgress> progress, CancellationToken cancellationToken)
     {
         var root = await catalog.OpenAsync(spec.Dataset, version, cancellationToken).ConfigureAwait(false);
         var filter = RowFilter.Parse(spec.Filter);
@@ -90,7 +174,6 @@ public sealed partial class TrainingRunner(DatasetCatalog catalog, VocabularySto
                 }
 
                 progress(new TrainingProgress(session.Epoch, session.Options.MaxEpochs, resumedFrom, data.Ids.Length, session.BestValidationMap, result.TrainLoss));
-                if (spec.InterruptAfterEpoch == session.Epoch && resumedFrom < session.Epoch) throw new TrainingInterruptedException(session.Epoch);
             }
 
             using var head = session.BestHead();
@@ -157,10 +240,7 @@ public sealed partial class TrainingRunner(DatasetCatalog catalog, VocabularySto
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Training job {Job} resumed from its checkpoint after epoch {Epoch}")]
     private static partial void LogResumed(ILogger logger, string job, int epoch);
-}
 
-/// <summary>The failure drill of <see cref="TrainingJobSpec.InterruptAfterEpoch"/>: the run stopped after a checkpoint.</summary>
-public sealed class TrainingInterruptedException(int epoch) : Exception($"Training interrupted (drill) after epoch {epoch}.")
-{
-    public int Epoch { get; } = epoch;
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo stopping: cancelling {Runs} training run(s); their jobs resume elsewhere from their last checkpoint")]
+    private static partial void LogStopping(ILogger logger, int runs);
 }

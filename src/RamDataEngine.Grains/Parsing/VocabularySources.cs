@@ -28,7 +28,15 @@ public static class VocabularySources
         return TagVocabulary.LoadRam(source).WithSynonyms(SynonymTable.Default);
     }
 
-    /// <summary>Every tag the scene generator can draw (all of them RAM tags), with the default synonyms.</summary>
+    /// <summary>
+    /// Every tag the scene generator can draw (all of them RAM tags), with the default synonyms except the rules that
+    /// ignore one of its own tag names: the default table ignores "square" (in RAM's list it is the town square), but
+    /// here it is the shape the generator draws.
+    /// </summary>
     public static TagVocabulary SceneTags()
-        => new TagVocabulary(SceneVocabulary.AllTags().Distinct().Select((name, id) => new TagEntry(id, name))).WithSynonyms(SynonymTable.Default);
+    {
+        var names = SceneVocabulary.AllTags().Distinct().ToArray();
+        var synonyms = new SynonymTable(SynonymTable.Default.Rules.Where(r => !(r.IsIgnore && names.Contains(r.Phrase, StringComparer.OrdinalIgnoreCase))));
+        return new TagVocabulary(names.Select((name, id) => new TagEntry(id, name))).WithSynonyms(synonyms);
+    }
 }

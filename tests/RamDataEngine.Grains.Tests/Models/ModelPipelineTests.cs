@@ -119,38 +119,12 @@ public sealed class ModelPipelineTests(ThreeSiloFixture fixture)
         Assert.Contains(all, m => m.Id == tuned.Id && m.ParentModel == model.Id);
     }
 
-    [Fact]
-    public async Task TrainingJob_InterruptedAfterACheckpoint_ResumesAndMatchesAnUninterruptedRun()
-    {
-        await PrepareAsync();
-        var spec = new TrainingJobSpec { Operation = "train", Dataset = Dataset, DatasetVersion = 3, MaxEpochs = 4, Patience = 10 };
-        var uninterrupted = await TrainAsync("job-resume-reference", spec);
-
-        var job = fixture.Cluster.Grains.GetGrain<ITrainingJobGrain>("job-resume-drill");
-        await job.StartAsync(spec with { InterruptAfterEpoch = 2 });
-        var status = await Eventually.UntilAsync(() => job.GetStatusAsync(), s => s.IsFinished, TimeSpan.FromMinutes(2), "the interrupted job");
-
-        Assert.Equal(TrainingJobPhase.Completed, status.Phase);
-        Assert.Equal(2, status.Runs);
-        Assert.Equal(2, status.ResumedFromEpoch);
-        var resumed = await fixture.Cluster.Grains.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.DefaultKey).GetAsync(status.ModelId!);
-        Assert.NotNull(resumed);
-        // Training is seeded and the checkpoint holds the optimizer state: the resumed run ends with the same weights.
-        Assert.Equal(uninterrupted.HeadSha256, resumed.HeadSha256);
-        Assert.Equal(uninterrupted.Metrics["validation_map"], resumed.Metrics["validation_map"]);
-    }
-
     private async Task PrepareAsync()
     {
         await PrepareGate.WaitAsync();
         try
         {
-            if (await _catalog.GetHeadVersionAsync(Dataset) is >= 3) return;
-            using var source = new TempDirectory("model-source");
-            var generated = await SceneDatasetWriter.WriteAsync(source.Path, 120, new SceneGeneratorOptions { Seed = 5 });
-            await RunAsync("c-model-ingest", await IngestPlanner.PlanAsync(_catalog.Store, "c-model-ingest", Dataset, generated.JsonlPath, rowsPerShard: 40));
-            await RunAsync("c-model-parse", await ParsePlanner.PlanAsync(new VocabularyStore(_catalog.Store), Dataset, VocabularySources.SceneTags()));
-            await RunAsync("c-model-featurize", ModelPlanners.Featurize(Dataset));
+            await ModelTestData.PrepareAsync(fixture.Cluster, _catalog, Dataset);
         }
         finally
         {
@@ -184,12 +158,5 @@ public sealed class ModelPipelineTests(ThreeSiloFixture fixture)
         return paths.ToArray();
     }
 
-    private async Task<CampaignStatus> RunAsync(string id, CampaignSpec spec)
-    {
-        var campaign = fixture.Cluster.Grains.GetGrain<ICampaignGrain>(id);
-        await campaign.StartAsync(spec);
-        var status = await Eventually.UntilAsync(() => campaign.GetStatusAsync(), s => s.IsFinished, TimeSpan.FromMinutes(3), $"campaign {id}");
-        Assert.True(status.Phase == CampaignPhase.Completed, status.Message);
-        return status;
-    }
+    private Task<CampaignStatus> RunAsync(string id, CampaignSpec spec) => ModelTestData.RunCampaignAsync(fixture.Cluster, id, spec);
 }
