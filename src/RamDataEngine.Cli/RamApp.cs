@@ -51,6 +51,14 @@ public static class RamApp
                 campaigns.AddCommand<CampaignCancelCommand>("cancel");
                 campaigns.AddCommand<CampaignListCommand>("list");
             });
+            config.AddBranch("engine", engine =>
+            {
+                engine.SetDescription("RAM's whole data engine as one resumable run: parse, featurize, train, annotate, clean, retrain, fine-tune, evaluate.");
+                engine.AddCommand<EngineStartCommand>("start").WithDescription("Run the engine over a dataset (embedded silo; --gateway for a running cluster).");
+                engine.AddCommand<EngineStatusCommand>("status").WithDescription("Every step's state, child and output.");
+                engine.AddCommand<EngineWatchCommand>("watch").WithDescription("Live view of every step until the run ends (resumes a stopped embedded run).");
+                engine.AddCommand<EngineReportCommand>("report").WithDescription("Label quality per step and model quality per model against the truth.");
+            });
             config.AddCommand<SiloCommand>("silo").WithDescription("Run a silo host (dashboard at /dashboard) until stopped.");
             config.SetExceptionHandler((exception, _) =>
             {

@@ -11,16 +11,30 @@ public sealed class RamAppTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Fact]
-    public async Task Demo_SmallRun_GeneratesIngestsAndPrintsTheVersions()
+    public async Task Demo_SmallRun_RunsTheEngineAndPrintsTheQualityTables()
     {
-        var (code, output) = await RunAsync("demo", "--count", "60", "--rows-per-shard", "20", "--data", _dir.Combine("data"));
+        string data = _dir.Combine("data");
+        var (code, output) = await RunAsync("demo", "--count", "100", "--rows-per-shard", "50", "--epochs", "3", "--finetune-epochs", "2", "--data", data);
 
         Assert.True(code == 0, output);
-        Assert.Contains("Generated 60 images", output);
+        Assert.Contains("Generated 100 images", output);
         Assert.Contains("/dashboard", output);
-        Assert.Contains("Completed", output);
-        Assert.Contains("│ v1", output);
+        foreach (var step in new[] { "parse", "featurize", "train", "annotate", "clean", "retrain", "finetune", "evaluate" }) Assert.Contains($"│ {step} ", output);
+        foreach (var row in new[] { "parsed", "+generation", "+cleaning", "preliminary", "retrained", "fine-tuned" }) Assert.Contains($"│ {row} ", output);
+        Assert.Contains("│ v5 ", output);
         Assert.Contains("read_parquet(", output);
+        Assert.Contains("removed_reasons", output);
+
+        // The run's status and report stay readable from the store without a silo.
+        string engineId = System.Text.RegularExpressions.Regex.Match(output, @"ram engine report (engine-demo-[0-9-]+)").Groups[1].Value;
+        var (statusCode, status) = await RunAsync("engine", "status", engineId, "--data", data);
+        var (reportCode, report) = await RunAsync("engine", "report", engineId, "--data", data);
+        Assert.True(statusCode == 0, status);
+        Assert.Contains("Completed", status);
+        Assert.Contains($"{engineId}-retrain", status);
+        Assert.True(reportCode == 0, report);
+        Assert.Contains("│ +cleaning ", report);
+        Assert.Contains("│ fine-tuned ", report);
     }
 
     [Fact]

@@ -6,7 +6,8 @@ namespace RamDataEngine.Grains.Models;
 /// Which rows (and labels) a training job uses: <c>source=NAME</c> (rows from that source), <c>ids=1,2,3</c>,
 /// <c>min-confidence=0.7</c> (labels-layer tags scored below it are dropped, and rows left without tags),
 /// <c>split=train</c> / <c>split=test</c> (a fixed 80/20 split by a hash of the row id, the same everywhere, so
-/// evaluate can score the held-out part). Null or empty: every row.
+/// evaluate can score the held-out part). Several filters join with ';' and must all hold
+/// (<c>split=train;min-confidence=0.7</c>). Null or empty: every row.
 /// </summary>
 public sealed class RowFilter
 {
@@ -17,49 +18,64 @@ public sealed class RowFilter
 
     public string? Text { get; }
 
-    public string? Source { get; private init; }
+    public string? Source { get; private set; }
 
-    public HashSet<long>? Ids { get; private init; }
+    public HashSet<long>? Ids { get; private set; }
 
-    public float? MinConfidence { get; private init; }
+    public float? MinConfidence { get; private set; }
 
     /// <summary>true = test part only, false = train part only, null = both.</summary>
-    public bool? TestSplit { get; private init; }
+    public bool? TestSplit { get; private set; }
 
     public bool NeedsSource => Source is not null;
 
     public static RowFilter Parse(string? text)
     {
         if (string.IsNullOrWhiteSpace(text)) return new RowFilter(null);
-        int eq = text.IndexOf('=', StringComparison.Ordinal);
-        if (eq <= 0) throw new ArgumentException($"Filter '{text}' must be KEY=VALUE with KEY source, ids, min-confidence or split.");
-        string key = text[..eq].Trim().ToLowerInvariant();
-        string value = text[(eq + 1)..].Trim();
-        return key switch
+        // Filters combine with ';' (every part must hold): e.g. split=train;min-confidence=0.7, a fine-tune's high-quality subset.
+        var filter = new RowFilter(text);
+        foreach (var part in text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) filter.Add(part, text);
+        return filter;
+    }
+
+    private void Add(string part, string text)
+    {
+        int eq = part.IndexOf('=', StringComparison.Ordinal);
+        if (eq <= 0) throw new ArgumentException($"Filter '{text}': '{part}' must be KEY=VALUE with KEY source, ids, min-confidence or split (several joined by ';').");
+        string key = part[..eq].Trim().ToLowerInvariant();
+        string value = part[(eq + 1)..].Trim();
+        bool repeated = key switch
         {
-            "source" => new RowFilter(text) { Source = value },
-            "ids" => new RowFilter(text)
-            {
+            "source" => Source is not null,
+            "ids" => Ids is not null,
+            "min-confidence" => MinConfidence is not null,
+            "split" => TestSplit is not null,
+            _ => throw new ArgumentException($"Filter '{text}': unknown key '{key}'; use source, ids, min-confidence or split."),
+        };
+        if (repeated) throw new ArgumentException($"Filter '{text}' names '{key}' more than once.");
+        switch (key)
+        {
+            case "source":
+                Source = value;
+                break;
+            case "ids":
                 Ids = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                     .Select(v => long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out long id) ? id : throw new ArgumentException($"Filter '{text}': '{v}' is not a row id."))
-                    .ToHashSet(),
-            },
-            "min-confidence" => new RowFilter(text)
-            {
+                    .ToHashSet();
+                break;
+            case "min-confidence":
                 MinConfidence = float.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out float c) && c is >= 0 and <= 1
-                    ? c : throw new ArgumentException($"Filter '{text}': the confidence must be a number in [0, 1]."),
-            },
-            "split" => new RowFilter(text)
-            {
+                    ? c : throw new ArgumentException($"Filter '{text}': the confidence must be a number in [0, 1].");
+                break;
+            default:
                 TestSplit = value switch
                 {
                     "train" => false,
                     "test" => true,
                     _ => throw new ArgumentException($"Filter '{text}': split must be 'train' or 'test'."),
-                },
-            },
-            _ => throw new ArgumentException($"Filter '{text}': unknown key '{key}'; use source, ids, min-confidence or split."),
-        };
+                };
+                break;
+        }
     }
 
     /// <summary>Whether row <paramref name="id"/> falls in the held-out 20% (a fixed hash of the id).</summary>

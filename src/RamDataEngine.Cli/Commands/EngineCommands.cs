@@ -1,0 +1,232 @@
+using System.ComponentModel;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using RamDataEngine.Cli.Infrastructure;
+using RamDataEngine.Contracts;
+using RamDataEngine.Grains.Engine;
+using RamDataEngine.Grains.Parsing;
+using RamDataEngine.Storage;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace RamDataEngine.Cli.Commands;
+
+/// <summary>Options of <c>ram engine start</c>: the input and every step's settings.</summary>
+public sealed class EngineStartSettings : ClusterSettings
+{
+    [CommandArgument(0, "<DATASET[@VERSION]>")]
+    [Description("The dataset to run the engine on (its head; the engine commits a version per step on top of it).")]
+    public string Dataset { get; init; } = "";
+
+    [CommandOption("--id <ID>")]
+    [Description("Engine run id (its children are ID-parse, ID-featurize, ...). Default: engine-DATASET-TIME. The same id and options again resumes the run.")]
+    public string? Id { get; init; }
+
+    [CommandOption("--vocab <SOURCE>")]
+    [Description("Vocabulary to parse the captions with: scenes (default), a RAM tag folder or file, or a vocabulary JSON; 'none' skips parsing (the input must have parsed tags).")]
+    public string Vocabulary { get; init; } = VocabularySources.Scenes;
+
+    [CommandOption("--head <KIND>")]
+    [Description("Tag head: linear, mlp (default) or query.")]
+    public string Head { get; init; } = "mlp";
+
+    [CommandOption("--epochs <N>")]
+    [Description("Most epochs of the preliminary and retrained models. Default: 30.")]
+    public int Epochs { get; init; } = 30;
+
+    [CommandOption("--finetune-epochs <N>")]
+    [Description("Most epochs of the fine-tune. Default: 10.")]
+    public int FinetuneEpochs { get; init; } = 10;
+
+    [CommandOption("--patience <N>")]
+    public int Patience { get; init; } = 3;
+
+    [CommandOption("--seed <N>")]
+    public long Seed { get; init; } = 42;
+
+    [CommandOption("--threshold <T>")]
+    [Description("Annotate: one threshold for every tag. Default: the preliminary model's calibrated per-tag thresholds.")]
+    public float? Threshold { get; init; }
+
+    [CommandOption("--floor <F>")]
+    [Description("Annotate: model tags scored below this are not kept at all. Default: 0.05.")]
+    public float? Floor { get; init; }
+
+    [CommandOption("--clean-floor <F>")]
+    [Description("Clean: remove a tag scored below this (model-disagrees). Default: per-tag threshold x --clean-scale.")]
+    public float? CleanFloor { get; init; }
+
+    [CommandOption("--clean-scale <S>")]
+    public float CleanScale { get; init; } = 0.5f;
+
+    [CommandOption("--outlier-fraction <F>")]
+    [Description("Clean: share of each tag's regions removed as outliers (RAM: 0.1). 0 turns it off.")]
+    public double OutlierFraction { get; init; } = 0.10;
+
+    [CommandOption("--min-samples <N>")]
+    public int MinSamples { get; init; } = 20;
+
+    [CommandOption("--sample-capacity <N>")]
+    public int SampleCapacity { get; init; } = 512;
+
+    [CommandOption("--skip-clean")]
+    [Description("Skip the clean step (retrain on the annotated version).")]
+    public bool SkipClean { get; init; }
+
+    [CommandOption("--finetune-filter <FILTER>")]
+    [Description("Rows and labels of the fine-tune, filters joined by ';'. Default: split=train;min-confidence=0.7.")]
+    public string FinetuneFilter { get; init; } = EngineSpec.DefaultFinetuneFilter;
+
+    [CommandOption("--max-in-flight <N>")]
+    public int MaxInFlight { get; init; } = 8;
+
+    [CommandOption("--device <DEVICE>")]
+    public string Device { get; init; } = "cpu";
+
+    [CommandOption("--no-watch")]
+    [Description("With --gateway: start the run and return at once.")]
+    public bool NoWatch { get; init; }
+
+    internal EngineSpec ToSpec(string dataset, int? version, string? vocabularyId) => new()
+    {
+        Dataset = dataset,
+        InputVersion = version,
+        VocabularyId = vocabularyId,
+        HeadKind = Head,
+        Epochs = Epochs,
+        FinetuneEpochs = FinetuneEpochs,
+        Patience = Patience,
+        Seed = Seed,
+        AnnotateThreshold = Threshold,
+        AnnotateFloor = Floor,
+        CleanDisagreeFloor = CleanFloor,
+        CleanDisagreeScale = CleanScale,
+        CleanOutlierFraction = OutlierFraction,
+        CleanMinSamples = MinSamples,
+        CleanSampleCapacity = SampleCapacity,
+        SkipClean = SkipClean,
+        FinetuneFilter = FinetuneFilter,
+        MaxInFlight = MaxInFlight,
+        Device = Device,
+    };
+}
+
+/// <summary>
+/// <c>ram engine start DATASET</c>: the whole RAM loop as one resumable run. On the embedded silo (the default) it runs
+/// in this process with the live step view; with <c>--gateway</c> it starts on a running cluster.
+/// </summary>
+public sealed class EngineStartCommand(IAnsiConsole console) : AsyncCommand<EngineStartSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, EngineStartSettings settings, CancellationToken cancellationToken)
+    {
+        var (dataset, version) = DatasetReference.Parse(settings.Dataset);
+        string id = settings.Id ?? $"engine-{dataset}-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}";
+        var (store, _) = StorageOnly.Open(settings);
+        string? vocabularyId = settings.Vocabulary == "none" ? null : await new VocabularyStore(store).SaveAsync(VocabularySources.Load(settings.Vocabulary), cancellationToken);
+        var spec = settings.ToSpec(dataset, version, vocabularyId);
+        if (settings.Gateway is not null)
+        {
+            using var host = await settings.ConnectAsync(cancellationToken);
+            var remote = host.Services.GetRequiredService<IClusterClient>().GetGrain<IEngineGrain>(id);
+            var started = await remote.StartAsync(spec, cancellationToken);
+            console.MarkupLineInterpolated($"Started engine run [green]{id}[/] on {dataset}@{started.InputVersion}; `ram engine watch {id} --gateway {settings.Gateway}` follows it.");
+            return settings.NoWatch ? 0 : await EngineCommandRunner.FinishAsync(console, remote, store, cancellationToken);
+        }
+
+        await using var engine = await EmbeddedEngine.StartAsync(settings, cancellationToken);
+        console.MarkupLineInterpolated($"Engine run [green]{id}[/] on the embedded silo; dashboard while it runs: [link]{engine.DashboardAddress}[/]");
+        var grain = engine.Grains.GetGrain<IEngineGrain>(id);
+        await grain.StartAsync(spec, cancellationToken);
+        return await EngineCommandRunner.FinishAsync(console, grain, store, cancellationToken);
+    }
+}
+
+/// <summary>Options naming one engine run.</summary>
+public class EngineIdSettings : ClusterSettings
+{
+    [CommandArgument(0, "<ID>")]
+    public string Id { get; init; } = "";
+}
+
+/// <summary><c>ram engine status ID</c>: every step's state and output (from a running cluster with --gateway, else from the store's snapshot).</summary>
+public sealed class EngineStatusCommand(IAnsiConsole console) : AsyncCommand<EngineIdSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, EngineIdSettings settings, CancellationToken cancellationToken)
+    {
+        EngineStatus status;
+        if (settings.Gateway is not null)
+        {
+            using var host = await settings.ConnectAsync(cancellationToken);
+            status = await host.Services.GetRequiredService<IClusterClient>().GetGrain<IEngineGrain>(settings.Id).GetStatusAsync(cancellationToken);
+        }
+        else
+        {
+            var (store, _) = StorageOnly.Open(settings);
+            status = (await store.ReadJsonAsync<EngineStatus>(EngineSteps.StatusPath(settings.Id), EngineSteps.Json, cancellationToken))?.Value
+                ?? throw new ArgumentException($"No engine run '{settings.Id}' in {store.Location}.");
+        }
+
+        EngineView.PrintOutcome(console, status);
+        return 0;
+    }
+}
+
+/// <summary>
+/// <c>ram engine watch ID</c>: the live view of every step until the run ends. On the embedded silo this also resumes a
+/// run whose process stopped (the run continues from its last recorded step).
+/// </summary>
+public sealed class EngineWatchCommand(IAnsiConsole console) : AsyncCommand<EngineIdSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, EngineIdSettings settings, CancellationToken cancellationToken)
+    {
+        var (store, _) = StorageOnly.Open(settings);
+        if (settings.Gateway is not null)
+        {
+            using var host = await settings.ConnectAsync(cancellationToken);
+            return await EngineCommandRunner.FinishAsync(console, host.Services.GetRequiredService<IClusterClient>().GetGrain<IEngineGrain>(settings.Id), store, cancellationToken);
+        }
+
+        if (await store.GetPropertiesAsync(EngineSteps.StatusPath(settings.Id), cancellationToken) is null) throw new ArgumentException($"No engine run '{settings.Id}' in {store.Location}.");
+        await using var engine = await EmbeddedEngine.StartAsync(settings, cancellationToken);
+        var grain = engine.Grains.GetGrain<IEngineGrain>(settings.Id);
+        await grain.ResumeAsync(cancellationToken);
+        return await EngineCommandRunner.FinishAsync(console, grain, store, cancellationToken);
+    }
+}
+
+/// <summary><c>ram engine report ID</c>: the quality tables of a finished run (read from its JSON report).</summary>
+public sealed class EngineReportCommand(IAnsiConsole console) : AsyncCommand<EngineIdSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, EngineIdSettings settings, CancellationToken cancellationToken)
+    {
+        var (store, _) = StorageOnly.Open(settings);
+        var report = (await store.ReadJsonAsync<EngineReport>(EngineSteps.ReportPath(settings.Id), EngineSteps.Json, cancellationToken))?.Value
+            ?? throw new ArgumentException($"Engine run '{settings.Id}' has no report in {store.Location} (not finished, or no such run: see `ram engine status {settings.Id}`).");
+        console.MarkupLineInterpolated($"Engine run {report.EngineId} on {report.Dataset}; report {EngineSteps.ReportPath(settings.Id)} ({report.CreatedAt.ToString("u", CultureInfo.InvariantCulture)})");
+        EngineView.PrintReport(console, report);
+        return 0;
+    }
+}
+
+internal static class EngineCommandRunner
+{
+    /// <summary>Watches the run to its end, then prints the outcome and, when there is one, the report.</summary>
+    public static async Task<int> FinishAsync(IAnsiConsole console, IEngineGrain engine, IBlobStore store, CancellationToken cancellationToken)
+    {
+        var status = await EngineView.WatchAsync(console, engine, cancellationToken);
+        if (status.Message is { } message) console.MarkupLineInterpolated($"[{(status.Phase == EnginePhase.Completed ? "green" : "red")}]{message}[/]");
+        if (status.Phase != EnginePhase.Completed)
+        {
+            console.MarkupLineInterpolated($"Fix the cause, then run `ram engine watch {status.EngineId}` (embedded) or `ram engine start` again with --id {status.EngineId} and the same options: the run re-runs from the step that failed.");
+            return 1;
+        }
+
+        if (await engine.GetReportAsync(cancellationToken) is { } report)
+        {
+            EngineView.PrintReport(console, report);
+            console.MarkupLineInterpolated($"Report: {status.ReportPath} in the store ({store.Location}); `ram engine report {status.EngineId}` prints it again.");
+        }
+
+        return 0;
+    }
+}

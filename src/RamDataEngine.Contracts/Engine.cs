@@ -1,0 +1,226 @@
+using Orleans.Concurrency;
+
+namespace RamDataEngine.Contracts;
+
+/// <summary>
+/// Runs RAM's whole data engine over a dataset (key: engine run id): parse, featurize, train a preliminary model,
+/// annotate, clean (which commits), retrain, fine-tune, evaluate; each step a child campaign or training job whose
+/// output is recorded before the next step starts, so a restarted engine re-attaches instead of redoing work.
+/// </summary>
+public interface IEngineGrain : IGrainWithStringKey
+{
+    /// <summary>Starts the run; the same spec again is a no-op (or, after a failure, a retry from the failed step); another spec is an error.</summary>
+    Task<EngineStatus> StartAsync(EngineSpec spec, CancellationToken cancellationToken = default);
+
+    /// <summary>Every step's state and the running child's progress. Never waits behind a step.</summary>
+    [AlwaysInterleave]
+    Task<EngineStatus> GetStatusAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Status snapshots until the run ends (the last one is final).</summary>
+    [AlwaysInterleave]
+    IAsyncEnumerable<EngineStatus> WatchAsync(TimeSpan interval, CancellationToken cancellationToken = default);
+
+    /// <summary>The evaluation report, once the evaluate step finished.</summary>
+    [AlwaysInterleave]
+    Task<EngineReport?> GetReportAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Stops the run (a running child campaign is cancelled); <see cref="ResumeAsync"/> continues it from that step.</summary>
+    Task<EngineStatus> CancelAsync(string reason, CancellationToken cancellationToken = default);
+
+    /// <summary>Wakes the run after a restart; after a failure or a cancel, re-runs from the step that stopped.</summary>
+    Task<EngineStatus> ResumeAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>What an engine run does: the input, the model settings and the judgement thresholds of every step.</summary>
+[GenerateSerializer, Immutable, Alias("ram.EngineSpec")]
+public sealed record EngineSpec
+{
+    public const string DefaultFinetuneFilter = "split=train;min-confidence=0.7";
+
+    [Id(0)] public required string Dataset { get; init; }
+
+    /// <summary>The version to start from; null = the head when the run starts (then fixed in its state).</summary>
+    [Id(1)] public int? InputVersion { get; init; }
+
+    /// <summary>A stored vocabulary to parse the captions with; null = skip parsing (the input must already have parsed tags).</summary>
+    [Id(2)] public string? VocabularyId { get; init; }
+
+    /// <summary>Tag head kind: linear, mlp or query.</summary>
+    [Id(3)] public string HeadKind { get; init; } = "mlp";
+
+    /// <summary>Most epochs of the preliminary and retrained models.</summary>
+    [Id(4)] public int Epochs { get; init; } = 30;
+
+    /// <summary>Most epochs of the fine-tune.</summary>
+    [Id(5)] public int FinetuneEpochs { get; init; } = 10;
+
+    [Id(6)] public int Patience { get; init; } = 3;
+
+    [Id(7)] public long Seed { get; init; } = 42;
+
+    /// <summary>Annotate: one threshold for every tag; null = the preliminary model's calibrated per-tag thresholds.</summary>
+    [Id(8)] public float? AnnotateThreshold { get; init; }
+
+    /// <summary>Annotate: model tags scored below this are not kept at all (null = the stage default).</summary>
+    [Id(9)] public float? AnnotateFloor { get; init; }
+
+    /// <summary>Clean: global disagreement floor; null = per-tag threshold times <see cref="CleanDisagreeScale"/>.</summary>
+    [Id(10)] public float? CleanDisagreeFloor { get; init; }
+
+    [Id(11)] public float CleanDisagreeScale { get; init; } = 0.5f;
+
+    /// <summary>Clean: share of each tag's regions cut as outliers (0 = no outlier removal).</summary>
+    [Id(12)] public double CleanOutlierFraction { get; init; } = 0.10;
+
+    [Id(13)] public int CleanMinSamples { get; init; } = 20;
+
+    [Id(14)] public int CleanSampleCapacity { get; init; } = 512;
+
+    /// <summary>Skip the clean step (its output is then the annotate version).</summary>
+    [Id(15)] public bool SkipClean { get; init; }
+
+    /// <summary>Rows and labels of the fine-tune: filters joined by ';' (see the training job's filter).</summary>
+    [Id(16)] public string FinetuneFilter { get; init; } = DefaultFinetuneFilter;
+
+    [Id(17)] public int MaxInFlight { get; init; } = 8;
+
+    /// <summary>cpu or cuda, for featurize and training.</summary>
+    [Id(18)] public string Device { get; init; } = "cpu";
+}
+
+public enum EnginePhase
+{
+    Pending,
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+public enum EngineStepState
+{
+    Pending,
+    Running,
+    Completed,
+    Failed,
+    Skipped,
+}
+
+/// <summary>One step of an engine run: its child, its output, its own progress.</summary>
+[GenerateSerializer, Immutable, Alias("ram.EngineStepStatus")]
+public sealed record EngineStepStatus
+{
+    /// <summary>parse, featurize, train, annotate, clean, retrain, finetune or evaluate.</summary>
+    [Id(0)] public required string Name { get; init; }
+
+    [Id(1)] public required EngineStepState State { get; init; }
+
+    /// <summary>The campaign or training job id (null for evaluate, which runs in the engine).</summary>
+    [Id(2)] public string? ChildId { get; init; }
+
+    /// <summary>"campaign", "job" or "local".</summary>
+    [Id(3)] public string? ChildKind { get; init; }
+
+    [Id(4)] public int? OutputVersion { get; init; }
+
+    [Id(5)] public string? OutputModel { get; init; }
+
+    /// <summary>Progress of the child: shards done of total, or epochs done of the most.</summary>
+    [Id(6)] public long Done { get; init; }
+
+    [Id(7)] public long Total { get; init; }
+
+    /// <summary>"shards" or "epochs".</summary>
+    [Id(8)] public string? Unit { get; init; }
+
+    /// <summary>The child's stage or epoch detail, or why the step failed.</summary>
+    [Id(9)] public string? Message { get; init; }
+
+    [Id(10)] public DateTimeOffset? StartedAt { get; init; }
+
+    [Id(11)] public DateTimeOffset? EndedAt { get; init; }
+
+    /// <summary>How many times the step was started (more than one after a retry from a failure).</summary>
+    [Id(12)] public int Attempts { get; init; }
+}
+
+/// <summary>An engine run's progress, compact enough to poll often.</summary>
+[GenerateSerializer, Immutable, Alias("ram.EngineStatus")]
+public sealed record EngineStatus
+{
+    [Id(0)] public required string EngineId { get; init; }
+
+    [Id(1)] public required EnginePhase Phase { get; init; }
+
+    [Id(2)] public string? Dataset { get; init; }
+
+    /// <summary>The step running now (or the one that failed).</summary>
+    [Id(3)] public string? CurrentStep { get; init; }
+
+    [Id(4)] public IReadOnlyList<EngineStepStatus> Steps { get; init; } = [];
+
+    [Id(5)] public string? Message { get; init; }
+
+    /// <summary>Blob path of the JSON report, once written.</summary>
+    [Id(6)] public string? ReportPath { get; init; }
+
+    [Id(7)] public DateTimeOffset? StartedAt { get; init; }
+
+    [Id(8)] public DateTimeOffset? EndedAt { get; init; }
+
+    /// <summary>The version the run started from.</summary>
+    [Id(9)] public int? InputVersion { get; init; }
+
+    public bool IsFinished => Phase is EnginePhase.Completed or EnginePhase.Failed or EnginePhase.Cancelled;
+
+    public EngineStepStatus? Step(string name) => Steps.FirstOrDefault(s => s.Name == name);
+}
+
+/// <summary>One row of the report: a label set or a model scored against the truth on the held-out split.</summary>
+[GenerateSerializer, Immutable, Alias("ram.EngineQualityRow")]
+public sealed record EngineQualityRow
+{
+    /// <summary>parsed, +generation, +cleaning; or preliminary, retrained, fine-tuned.</summary>
+    [Id(0)] public required string Name { get; init; }
+
+    /// <summary>The dataset version (labels) or model id scored.</summary>
+    [Id(1)] public required string Source { get; init; }
+
+    [Id(2)] public int Rows { get; init; }
+
+    [Id(3)] public double Map { get; init; }
+
+    [Id(4)] public double MicroPrecision { get; init; }
+
+    [Id(5)] public double MicroRecall { get; init; }
+
+    [Id(6)] public double MicroF1 { get; init; }
+
+    [Id(7)] public double MacroF1 { get; init; }
+}
+
+/// <summary>The evaluate step's result: label quality per step and model quality per model, against the truth.</summary>
+[GenerateSerializer, Immutable, Alias("ram.EngineReport")]
+public sealed record EngineReport
+{
+    [Id(0)] public required string EngineId { get; init; }
+
+    [Id(1)] public required string Dataset { get; init; }
+
+    /// <summary>False when the dataset carries no truth: the tables are then empty and <see cref="Message"/> says why.</summary>
+    [Id(2)] public bool HasTruth { get; init; }
+
+    /// <summary>The rows judged: "test" (the held-out 20%).</summary>
+    [Id(3)] public string Split { get; init; } = "test";
+
+    [Id(4)] public IReadOnlyList<EngineQualityRow> Labels { get; init; } = [];
+
+    [Id(5)] public IReadOnlyList<EngineQualityRow> Models { get; init; } = [];
+
+    [Id(6)] public string? Message { get; init; }
+
+    /// <summary>Truth names that are not in the vocabulary (ignored), with counts.</summary>
+    [Id(7)] public IReadOnlyDictionary<string, int> UnknownTruthNames { get; init; } = new Dictionary<string, int>();
+
+    [Id(8)] public DateTimeOffset CreatedAt { get; init; }
+}

@@ -1,0 +1,165 @@
+using RamDataEngine.Contracts;
+using RamDataEngine.Core.Evaluation;
+using RamDataEngine.Datasets.Shards;
+using RamDataEngine.Datasets.Versions;
+using RamDataEngine.Grains.Models;
+using RamDataEngine.Grains.Parsing;
+using RamDataEngine.Model;
+
+namespace RamDataEngine.Grains.Engine;
+
+/// <summary>
+/// The engine's evaluate step: label quality of each step's version and quality of each model, on the held-out test
+/// split, against the truth carried in the base file. Label sets are scored by <see cref="DatasetEvaluator"/>; models
+/// score the test rows' features and are judged with the same metric code at their own thresholds.
+/// </summary>
+public static class EngineEvaluator
+{
+    public const string Split = "test";
+
+    public static async Task<EngineReport> EvaluateAsync(
+        DatasetCatalog catalog, VocabularyStore vocabularies, ModelStore models, string engineId, string dataset,
+        IReadOnlyList<(string Name, int Version)> labelSteps, IReadOnlyList<(string Name, string ModelId)> modelSteps, DateTimeOffset now,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(labelSteps);
+        ArgumentNullException.ThrowIfNull(modelSteps);
+        var report = new EngineReport { EngineId = engineId, Dataset = dataset, Split = Split, CreatedAt = now };
+        if (labelSteps.Count == 0) return report with { Message = "Nothing to evaluate." };
+        var filter = RowFilter.Parse("split=" + Split);
+        if (!await HasTestTruthAsync(catalog, await catalog.OpenAsync(dataset, labelSteps[0].Version, cancellationToken), cancellationToken))
+        {
+            return report with { Message = $"No truth: {dataset} carries no truth_labels on its {Split} split, so quality cannot be measured (the engine's outputs are still versioned)." };
+        }
+
+        var labels = new List<EngineQualityRow>();
+        DatasetEvaluation? last = null;
+        VersionRoot? lastRoot = null;
+        for (int i = 0; i < labelSteps.Count; i++)
+        {
+            var (name, version) = labelSteps[i];
+            var root = await catalog.OpenAsync(dataset, version, cancellationToken);
+            var evaluation = await DatasetEvaluator.EvaluateAsync(catalog, root, id => vocabularies.LoadAsync(id, cancellationToken), models, null, filter, cancellationToken);
+            // The first step's row is its parsed tags; later steps are judged by their final labels.
+            var source = i == 0 ? evaluation.Sources[0] : evaluation.Sources.FirstOrDefault(s => s.Name == "final") ?? evaluation.Sources[0];
+            labels.Add(Row(name, $"{dataset}@{version}", evaluation.Rows, source.Report, source.Map));
+            (last, lastRoot) = (evaluation, root);
+        }
+
+        var modelRows = new List<EngineQualityRow>();
+        if (modelSteps.Count > 0)
+        {
+            var features = await TestFeaturesAsync(catalog, lastRoot!, cancellationToken);
+            if (features.Rows != last!.Rows)
+            {
+                throw new InvalidDataException($"{dataset}@{lastRoot!.Version}: {features.Rows} test rows with features but {last.Rows} with truth.");
+            }
+
+            foreach (var (name, modelId) in modelSteps)
+            {
+                var model = await models.LoadAsync(modelId, cancellationToken);
+                var scores = await ScoreAsync(model, features, cancellationToken);
+                var thresholds = model.Manifest.Thresholds;
+                modelRows.Add(Row(name, modelId, features.Rows, MultiLabelMetrics.AtThresholds(scores, last.Truth, thresholds), AveragePrecision.Compute(scores, last.Truth)));
+            }
+        }
+
+        return report with { HasTruth = true, Labels = labels, Models = modelRows, UnknownTruthNames = new Dictionary<string, int>(last!.UnknownTruthNames) };
+    }
+
+    private static EngineQualityRow Row(string name, string source, int rows, ClassificationReport report, MeanAveragePrecisionResult map) => new()
+    {
+        Name = name,
+        Source = source,
+        Rows = rows,
+        Map = map.Mean,
+        MicroPrecision = report.Micro.Precision,
+        MicroRecall = report.Micro.Recall,
+        MicroF1 = report.Micro.F1,
+        MacroF1 = report.Macro.F1,
+    };
+
+    private static async Task<bool> HasTestTruthAsync(DatasetCatalog catalog, VersionRoot root, CancellationToken cancellationToken)
+    {
+        await foreach (var entry in catalog.ReadShardsAsync(root, cancellationToken))
+        {
+            var (ids, truth) = await ShardLayers.ReadTruthAsync(catalog, entry.Files[ShardFileKinds.Base], cancellationToken);
+            for (int row = 0; row < ids.Length; row++)
+            {
+                if (truth[row] is not null && RowFilter.IsTestRow(ids[row])) return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The test rows with known truth, in the order <see cref="DatasetEvaluator"/> lists them (shard order), with every feature token.</summary>
+    private static async Task<TestFeatures> TestFeaturesAsync(DatasetCatalog catalog, VersionRoot root, CancellationToken cancellationToken)
+    {
+        var values = new List<float>();
+        var rejected = new List<bool>();
+        int regions = -1, dimension = 0;
+        await foreach (var entry in catalog.ReadShardsAsync(root, cancellationToken))
+        {
+            var featuresFile = entry.Files.GetValueOrDefault(ShardFileKinds.Features)
+                ?? throw new InvalidOperationException($"{root.Dataset}@{root.Version} shard {entry.ShardId} has no features layer.");
+            var layer = await ShardLayers.ReadFeaturesAsync(catalog, featuresFile, cancellationToken);
+            if (regions < 0) (regions, dimension) = (layer.Regions, layer.Dimension);
+            var (ids, truth) = await ShardLayers.ReadTruthAsync(catalog, entry.Files[ShardFileKinds.Base], cancellationToken);
+            int index = 0;
+            foreach (var batch in layer.Batches)
+            {
+                for (int row = 0; row < batch.Count; row++, index++)
+                {
+                    if (batch.Ids[row] != ids[index]) throw new InvalidDataException($"Shard {entry.ShardId}: row {index} is id {ids[index]} in the base file but {batch.Ids[row]} in the features layer.");
+                    if (truth[index] is null || !RowFilter.IsTestRow(ids[index])) continue;
+                    rejected.Add(FeaturizeStage.IsRejected(batch, row, regions));
+                    values.AddRange(batch.Embedding(row));
+                    int have = batch.RegionCounts[row];
+                    for (int r = 0; r < regions; r++)
+                    {
+                        if (r < have) values.AddRange(batch.RegionEmbedding(row, r));
+                        else values.AddRange(new float[dimension]);
+                    }
+                }
+            }
+        }
+
+        return new TestFeatures(rejected.Count, Math.Max(0, regions), dimension, values.ToArray(), rejected.ToArray());
+    }
+
+    private static async Task<ScoreMatrix> ScoreAsync(LoadedModel model, TestFeatures all, CancellationToken cancellationToken)
+    {
+        int tokens = model.Head.Config.TokenCount;
+        if (model.Head.Config.Dimension != all.Dimension) throw new InvalidOperationException($"Model '{model.Manifest.Record.Id}' reads {model.Head.Config.Dimension} floats per token; the features have {all.Dimension}.");
+        if (tokens > 1 + all.Regions) throw new InvalidOperationException($"Model '{model.Manifest.Record.Id}' reads {tokens} tokens per image; the features have {1 + all.Regions}.");
+        var features = new ImageFeatures(all.Rows, tokens - 1, all.Dimension);
+        int stride = (1 + all.Regions) * all.Dimension;
+        for (int row = 0; row < all.Rows; row++)
+        {
+            all.Values.AsSpan(row * stride, tokens * all.Dimension).CopyTo(features.Tokens(row));
+        }
+
+        ScoreMatrix scores;
+        // Heads are shared per silo; TorchSharp modules are not meant for concurrent forward passes.
+        await model.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            scores = model.Head.Score(features, cancellationToken: cancellationToken);
+        }
+        finally
+        {
+            model.Gate.Release();
+        }
+
+        // As annotate does: a row whose image was rejected gets no model scores.
+        for (int row = 0; row < all.Rows; row++)
+        {
+            if (all.Rejected[row]) scores.Values.AsSpan(row * scores.TagCount, scores.TagCount).Clear();
+        }
+
+        return scores;
+    }
+
+    private sealed record TestFeatures(int Rows, int Regions, int Dimension, float[] Values, bool[] Rejected);
+}
