@@ -58,14 +58,18 @@ public sealed record EngineSpec
 
     [Id(7)] public long Seed { get; init; } = 42;
 
-    /// <summary>Annotate: one threshold for every tag; null = the preliminary model's calibrated per-tag thresholds.</summary>
-    [Id(8)] public float? AnnotateThreshold { get; init; }
+    /// <summary>
+    /// Annotate: one threshold for every tag; null = the preliminary model's calibrated per-tag thresholds. Default 0.85:
+    /// thresholds calibrated against incomplete caption tags are low, and their added tags were 56% true where 0.85's
+    /// were 85% true (docs/engine.md).
+    /// </summary>
+    [Id(8)] public float? AnnotateThreshold { get; init; } = DefaultAnnotateThreshold;
 
     /// <summary>Annotate: model tags scored below this are not kept at all (null = the stage default).</summary>
     [Id(9)] public float? AnnotateFloor { get; init; }
 
-    /// <summary>Clean: global disagreement floor; null = per-tag threshold times <see cref="CleanDisagreeScale"/>.</summary>
-    [Id(10)] public float? CleanDisagreeFloor { get; init; }
+    /// <summary>Clean: global disagreement floor; null = per-tag threshold times <see cref="CleanDisagreeScale"/>. Default 0.6 (docs/engine.md).</summary>
+    [Id(10)] public float? CleanDisagreeFloor { get; init; } = DefaultCleanDisagreeFloor;
 
     [Id(11)] public float CleanDisagreeScale { get; init; } = 0.5f;
 
@@ -86,6 +90,10 @@ public sealed record EngineSpec
 
     /// <summary>cpu or cuda, for featurize and training.</summary>
     [Id(18)] public string Device { get; init; } = "cpu";
+
+    public const float DefaultAnnotateThreshold = 0.85f;
+
+    public const float DefaultCleanDisagreeFloor = 0.6f;
 }
 
 public enum EnginePhase

@@ -45,23 +45,28 @@ public sealed class EngineStartSettings : ClusterSettings
     public long Seed { get; init; } = 42;
 
     [CommandOption("--threshold <T>")]
-    [Description("Annotate: one threshold for every tag. Default: the preliminary model's calibrated per-tag thresholds.")]
+    [Description("Annotate: one threshold for every tag. Default: 0.85.")]
     public float? Threshold { get; init; }
+
+    [CommandOption("--calibrated-thresholds")]
+    [Description("Annotate with the preliminary model's calibrated per-tag thresholds instead of one threshold.")]
+    public bool CalibratedThresholds { get; init; }
 
     [CommandOption("--floor <F>")]
     [Description("Annotate: model tags scored below this are not kept at all. Default: 0.05.")]
     public float? Floor { get; init; }
 
     [CommandOption("--clean-floor <F>")]
-    [Description("Clean: remove a tag scored below this (model-disagrees). Default: per-tag threshold x --clean-scale.")]
+    [Description("Clean: remove a tag scored below this (model-disagrees). Default: 0.6.")]
     public float? CleanFloor { get; init; }
 
     [CommandOption("--clean-scale <S>")]
-    public float CleanScale { get; init; } = 0.5f;
+    [Description("Clean: per-tag floors = the model's threshold x this, instead of one floor.")]
+    public float? CleanScale { get; init; }
 
     [CommandOption("--outlier-fraction <F>")]
     [Description("Clean: share of each tag's regions removed as outliers (RAM: 0.1). 0 turns it off.")]
-    public double OutlierFraction { get; init; } = 0.10;
+    public double? OutlierFraction { get; init; }
 
     [CommandOption("--min-samples <N>")]
     public int MinSamples { get; init; } = 20;
@@ -87,28 +92,32 @@ public sealed class EngineStartSettings : ClusterSettings
     [Description("With --gateway: start the run and return at once.")]
     public bool NoWatch { get; init; }
 
-    internal EngineSpec ToSpec(string dataset, int? version, string? vocabularyId) => new()
+    internal EngineSpec ToSpec(string dataset, int? version, string? vocabularyId)
     {
-        Dataset = dataset,
-        InputVersion = version,
-        VocabularyId = vocabularyId,
-        HeadKind = Head,
-        Epochs = Epochs,
-        FinetuneEpochs = FinetuneEpochs,
-        Patience = Patience,
-        Seed = Seed,
-        AnnotateThreshold = Threshold,
-        AnnotateFloor = Floor,
-        CleanDisagreeFloor = CleanFloor,
-        CleanDisagreeScale = CleanScale,
-        CleanOutlierFraction = OutlierFraction,
-        CleanMinSamples = MinSamples,
-        CleanSampleCapacity = SampleCapacity,
-        SkipClean = SkipClean,
-        FinetuneFilter = FinetuneFilter,
-        MaxInFlight = MaxInFlight,
-        Device = Device,
-    };
+        var defaults = new EngineSpec { Dataset = dataset };
+        return new EngineSpec
+        {
+            Dataset = dataset,
+            InputVersion = version,
+            VocabularyId = vocabularyId,
+            HeadKind = Head,
+            Epochs = Epochs,
+            FinetuneEpochs = FinetuneEpochs,
+            Patience = Patience,
+            Seed = Seed,
+            AnnotateThreshold = CalibratedThresholds ? null : Threshold ?? defaults.AnnotateThreshold,
+            AnnotateFloor = Floor,
+            CleanDisagreeFloor = CleanScale is null ? CleanFloor ?? defaults.CleanDisagreeFloor : null,
+            CleanDisagreeScale = CleanScale ?? defaults.CleanDisagreeScale,
+            CleanOutlierFraction = OutlierFraction ?? defaults.CleanOutlierFraction,
+            CleanMinSamples = MinSamples,
+            CleanSampleCapacity = SampleCapacity,
+            SkipClean = SkipClean,
+            FinetuneFilter = FinetuneFilter,
+            MaxInFlight = MaxInFlight,
+            Device = Device,
+        };
+    }
 }
 
 /// <summary>
