@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using RamDataEngine.Cli.Infrastructure;
 using RamDataEngine.Contracts;
 using RamDataEngine.Grains.Engine;
+using RamDataEngine.Grains.Models;
 using RamDataEngine.Grains.Parsing;
 using RamDataEngine.Storage;
 using Spectre.Console;
@@ -204,14 +205,47 @@ public sealed class EngineWatchCommand(IAnsiConsole console) : AsyncCommand<Engi
 }
 
 /// <summary><c>ram engine report ID</c>: the quality tables of a finished run (read from its JSON report).</summary>
-public sealed class EngineReportCommand(IAnsiConsole console) : AsyncCommand<EngineIdSettings>
+public sealed class EngineReportCommand(IAnsiConsole console) : AsyncCommand<EngineReportCommand.Settings>
 {
-    public override async Task<int> ExecuteAsync(CommandContext context, EngineIdSettings settings, CancellationToken cancellationToken)
+    public sealed class Settings : EngineIdSettings
     {
-        var (store, _) = StorageOnly.Open(settings);
+        [CommandOption("--truth <FILE>")]
+        [Description("Judge the run's versions and models again against this JSONL of {\"id\": ROW_ID, \"labels\": [names]} instead of the base file's truth.")]
+        public string? Truth { get; init; }
+
+        [CommandOption("--truth-from <DATASET@VERSION>")]
+        [Description("Judge them against the parsed tags of another version with the same row ids (e.g. all five captions of each image).")]
+        public string? TruthFrom { get; init; }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var (store, catalog) = StorageOnly.Open(settings);
         var report = (await store.ReadJsonAsync<EngineReport>(EngineSteps.ReportPath(settings.Id), EngineSteps.Json, cancellationToken))?.Value
             ?? throw new ArgumentException($"Engine run '{settings.Id}' has no report in {store.Location} (not finished, or no such run: see `ram engine status {settings.Id}`).");
-        console.MarkupLineInterpolated($"Engine run {report.EngineId} on {report.Dataset}; report {EngineSteps.ReportPath(settings.Id)} ({report.CreatedAt.ToString("u", CultureInfo.InvariantCulture)})");
+        var vocabularies = new VocabularyStore(store);
+        var truth = settings.Truth is { } file ? DatasetEvaluator.ReadTruthFile(file) : null;
+        if (settings.TruthFrom is { } other)
+        {
+            var (otherName, otherVersion) = DatasetReference.Parse(other);
+            truth = await DatasetEvaluator.ReadParsedTruthAsync(
+                catalog, await catalog.OpenAsync(otherName, otherVersion, cancellationToken), id => vocabularies.LoadAsync(id, cancellationToken), cancellationToken);
+        }
+
+        if (truth is not null)
+        {
+            // The report names each step's version (DATASET@V) and each model: judge those same outputs again.
+            var labels = report.Labels.Select(r => (r.Name, DatasetReference.Parse(r.Source).Version ?? throw new InvalidDataException($"Report row '{r.Name}' names no version: '{r.Source}'."))).ToList();
+            var models = report.Models.Select(r => (r.Name, r.Source)).ToList();
+            report = await EngineEvaluator.EvaluateAsync(
+                catalog, vocabularies, new ModelStore(store), report.EngineId, report.Dataset, labels, models, TimeProvider.System.GetUtcNow(), truth, cancellationToken);
+            console.MarkupLineInterpolated($"Engine run {report.EngineId} on {report.Dataset}, judged against {Markup.Escape(settings.Truth ?? settings.TruthFrom!)}");
+        }
+        else
+        {
+            console.MarkupLineInterpolated($"Engine run {report.EngineId} on {report.Dataset}; report {EngineSteps.ReportPath(settings.Id)} ({report.CreatedAt.ToString("u", CultureInfo.InvariantCulture)})");
+        }
+
         EngineView.PrintReport(console, report);
         return 0;
     }

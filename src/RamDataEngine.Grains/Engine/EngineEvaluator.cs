@@ -20,14 +20,17 @@ public static class EngineEvaluator
     public static async Task<EngineReport> EvaluateAsync(
         DatasetCatalog catalog, VocabularyStore vocabularies, ModelStore models, string engineId, string dataset,
         IReadOnlyList<(string Name, int Version)> labelSteps, IReadOnlyList<(string Name, string ModelId)> modelSteps, DateTimeOffset now,
-        CancellationToken cancellationToken = default)
+        IReadOnlyDictionary<long, string[]>? truth = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(labelSteps);
         ArgumentNullException.ThrowIfNull(modelSteps);
         var report = new EngineReport { EngineId = engineId, Dataset = dataset, Split = Split, CreatedAt = now };
         if (labelSteps.Count == 0) return report with { Message = "Nothing to evaluate." };
         var filter = RowFilter.Parse("split=" + Split);
-        if (!await HasTestTruthAsync(catalog, await catalog.OpenAsync(dataset, labelSteps[0].Version, cancellationToken), cancellationToken))
+        bool hasTruth = truth is not null
+            ? truth.Keys.Any(RowFilter.IsTestRow)
+            : await HasTestTruthAsync(catalog, await catalog.OpenAsync(dataset, labelSteps[0].Version, cancellationToken), cancellationToken);
+        if (!hasTruth)
         {
             return report with { Message = $"No truth: {dataset} carries no truth_labels on its {Split} split, so quality cannot be measured (the engine's outputs are still versioned)." };
         }
@@ -39,7 +42,8 @@ public static class EngineEvaluator
         {
             var (name, version) = labelSteps[i];
             var root = await catalog.OpenAsync(dataset, version, cancellationToken);
-            var evaluation = await DatasetEvaluator.EvaluateAsync(catalog, root, id => vocabularies.LoadAsync(id, cancellationToken), models, null, filter, cancellationToken);
+            var evaluation = await DatasetEvaluator.EvaluateAsync(
+                catalog, root, id => vocabularies.LoadAsync(id, cancellationToken), models, truth, filter, cancellationToken);
             // The first step's row is its parsed tags; later steps are judged by their final labels.
             var source = i == 0 ? evaluation.Sources[0] : evaluation.Sources.FirstOrDefault(s => s.Name == "final") ?? evaluation.Sources[0];
             labels.Add(Row(name, $"{dataset}@{version}", evaluation.Rows, source.Report, source.Map));
@@ -49,7 +53,7 @@ public static class EngineEvaluator
         var modelRows = new List<EngineQualityRow>();
         if (modelSteps.Count > 0)
         {
-            var features = await TestFeaturesAsync(catalog, lastRoot!, cancellationToken);
+            var features = await TestFeaturesAsync(catalog, lastRoot!, truth, cancellationToken);
             if (features.Rows != last!.Rows)
             {
                 throw new InvalidDataException($"{dataset}@{lastRoot!.Version}: {features.Rows} test rows with features but {last.Rows} with truth.");
@@ -93,8 +97,12 @@ public static class EngineEvaluator
         return false;
     }
 
-    /// <summary>The test rows with known truth, in the order <see cref="DatasetEvaluator"/> lists them (shard order), with every feature token.</summary>
-    private static async Task<TestFeatures> TestFeaturesAsync(DatasetCatalog catalog, VersionRoot root, CancellationToken cancellationToken)
+    /// <summary>
+    /// The test rows with known truth (in <paramref name="truth"/> when given, else in the base file), in the order
+    /// <see cref="DatasetEvaluator"/> lists them (shard order), with every feature token.
+    /// </summary>
+    private static async Task<TestFeatures> TestFeaturesAsync(
+        DatasetCatalog catalog, VersionRoot root, IReadOnlyDictionary<long, string[]>? truth, CancellationToken cancellationToken)
     {
         var values = new List<float>();
         var rejected = new List<bool>();
@@ -105,14 +113,15 @@ public static class EngineEvaluator
                 ?? throw new InvalidOperationException($"{root.Dataset}@{root.Version} shard {entry.ShardId} has no features layer.");
             var layer = await ShardLayers.ReadFeaturesAsync(catalog, featuresFile, cancellationToken);
             if (regions < 0) (regions, dimension) = (layer.Regions, layer.Dimension);
-            var (ids, truth) = await ShardLayers.ReadTruthAsync(catalog, entry.Files[ShardFileKinds.Base], cancellationToken);
+            var (ids, baseTruth) = await ShardLayers.ReadTruthAsync(catalog, entry.Files[ShardFileKinds.Base], cancellationToken);
             int index = 0;
             foreach (var batch in layer.Batches)
             {
                 for (int row = 0; row < batch.Count; row++, index++)
                 {
                     if (batch.Ids[row] != ids[index]) throw new InvalidDataException($"Shard {entry.ShardId}: row {index} is id {ids[index]} in the base file but {batch.Ids[row]} in the features layer.");
-                    if (truth[index] is null || !RowFilter.IsTestRow(ids[index])) continue;
+                    bool known = truth is not null ? truth.ContainsKey(ids[index]) : baseTruth[index] is not null;
+                    if (!known || !RowFilter.IsTestRow(ids[index])) continue;
                     rejected.Add(FeaturizeStage.IsRejected(batch, row, regions));
                     values.AddRange(batch.Embedding(row));
                     int have = batch.RegionCounts[row];
@@ -140,17 +149,7 @@ public static class EngineEvaluator
             all.Values.AsSpan(row * stride, tokens * all.Dimension).CopyTo(features.Tokens(row));
         }
 
-        ScoreMatrix scores;
-        // Heads are shared per silo; TorchSharp modules are not meant for concurrent forward passes.
-        await model.Gate.WaitAsync(cancellationToken);
-        try
-        {
-            scores = model.Head.Score(features, cancellationToken: cancellationToken);
-        }
-        finally
-        {
-            model.Gate.Release();
-        }
+        var scores = await model.ScoreAsync(features, cancellationToken);
 
         // As annotate does: a row whose image was rejected gets no model scores.
         for (int row = 0; row < all.Rows; row++)
