@@ -102,7 +102,7 @@ internal sealed class ParserTables
             var ids = new List<int>();
             var scanner = new TokenScanner(phrase);
             Span<char> lower = stackalloc char[MaxWordLength];
-            while (scanner.MoveNext(lower, out var kind, out var start, out var length, out _, out _))
+            while (scanner.MoveNext(lower, out var kind, out var start, out var length, out _))
             {
                 if (kind != RawTokenKind.Word) continue;
                 if (length > MaxWordLength)
