@@ -6,249 +6,281 @@ using System.Runtime.Intrinsics;
 namespace RamDataEngine.Tagging;
 
 /// <summary>
-/// The tokenizer for ASCII captions (nearly all captions of English corpora): one vectorised pass lowercases the caption
-/// and marks word chars, letters and punctuation as bit masks; words are then found with bit scans, not char by char,
-/// and each is looked up once by its packed key. Yields exactly the tokens <see cref="TokenScanner"/> would.
+/// The tokenizer for ASCII captions (nearly all captions of English corpora), in three tight passes: one vectorised pass
+/// lowercases the caption into bytes and marks word chars and punctuation in bit masks; a second takes the words from
+/// the masks' word starts and ends with bit scans (not char by char) and handles the few punctuation marks; a third
+/// looks each word up once by its packed key. It yields exactly the tokens of the general tokenizer
+/// (<see cref="TokenScanner"/>), which takes every other caption. Pointers keep these loops in registers.
 /// </summary>
 public sealed partial class CaptionParser
 {
     /// <summary>Longest caption the ASCII path takes (its buffers live on the stack); longer ones take the general one.</summary>
     private const int AsciiMaxLength = 1024;
+
+    private const int MaxBlocks = AsciiMaxLength / 64;
+
     internal static int DebugStage;
 
     /// <summary>Tokenizes an ASCII caption of at most <see cref="AsciiMaxLength"/> chars; returns -1 when the caption holds
     /// any other char (the caller then uses the general tokenizer).</summary>
     [SkipLocalsInit]
-    private int TokenizeAscii(ReadOnlySpan<char> caption, Span<Token> tokens, out int wordCount, out int knownCount)
+    private unsafe int TokenizeAscii(ReadOnlySpan<char> caption, Span<Token> tokens, out int wordCount, out int knownCount)
     {
         wordCount = knownCount = 0;
         int length = caption.Length;
+        if (length == 0) return 0;
         int blocks = (length + 63) >> 6;
-        Span<ulong> masks = stackalloc ulong[3 * (AsciiMaxLength / 64)];
-        masks = masks[..(3 * blocks)];
-        masks.Clear();
-        var word = masks[..blocks];
-        var letter = masks.Slice(blocks, blocks);
-        var other = masks.Slice(2 * blocks, blocks);
-        // 8 chars of slack: keys are read 8 chars at a time from a word's start.
-        Span<char> lower = stackalloc char[AsciiMaxLength + 8];
-        if (!Classify(caption, lower, word, letter, other)) return -1;
+        ulong* masks = stackalloc ulong[3 * MaxBlocks];
+        // Rounded up to whole 32-byte chunks, plus 8 bytes of slack: word keys are read 8 bytes at a time.
+        byte* lower = stackalloc byte[AsciiMaxLength + 40];
+        if (!Classify(caption, lower, masks, masks + 2 * MaxBlocks, blocks)) return -1;
         if (DebugStage == 1) return 0;
 
-        // Words and punctuation, in order: the next set bit of (word | other).
+        // The word-char mask becomes word starts (in place) and word ends (the last char of each word).
+        ulong* starts = masks, ends = masks + MaxBlocks;
+        ulong carry = 0;
+        for (int b = 0; b < blocks; b++)
+        {
+            ulong w = starts[b];
+            ulong next = b + 1 < blocks ? starts[b + 1] & 1 : 0;
+            ends[b] = w & ~((w >> 1) | (next << 63));
+            starts[b] = w & ~((w << 1) | carry);
+            carry = w >> 63;
+        }
+
+        fixed (Token* first = tokens)
+        {
+            int count = Segment(lower, length, starts, ends, masks + 2 * MaxBlocks, blocks, first);
+            if (DebugStage == 2) return count;
+            (wordCount, knownCount) = LookUp(lower, first, count);
+            return count;
+        }
+    }
+
+    /// <summary>Pass 2: the tokens' kinds and spans. Word tokens get <see cref="WordFlags.None"/> (looked up in pass 3),
+    /// breaks and negations their final <see cref="WordInfo"/>.</summary>
+    private static unsafe int Segment(byte* lower, int length, ulong* starts, ulong* ends, ulong* other, int blocks, Token* tokens)
+    {
+        int sBlock = 0, eBlock = 0, oBlock = 0;
+        ulong sBits = starts[0], eBits = ends[0], oBits = other[0];
+        int nextOther = Pop(other, blocks, ref oBlock, ref oBits);
+        int start = Pop(starts, blocks, ref sBlock, ref sBits);
+        int end = Pop(ends, blocks, ref eBlock, ref eBits) + 1;
         int count = 0;
-        int pos = 0;
         while (true)
         {
-            int next = NextInEither(word, other, pos);
-            if (next >= length) break;
-            if (IsSet(word, next))
+            if (nextOther < start)
             {
-                int start = next;
-                int end = Math.Min(NextClear(word, start), length);
-                pos = end;
-                if (end + 1 < length && lower[end] is '\'' or '`' && IsSet(word, end + 1))
+                int p = nextOther;
+                nextOther = Pop(other, blocks, ref oBlock, ref oBits);
+                byte c = lower[p];
+                if (c is (byte)'\'' or (byte)'`')
                 {
-                    int cliticEnd = Math.Min(NextClear(word, end + 1), length);
-                    if (cliticEnd == end + 2 && lower[end + 1] == 't' && lower[end - 1] == 'n')
+                    // Tokenized corpora write clitics apart: "bear 's".
+                    if (p + 1 == start && IsLowerClitic(lower + start, end - start))
                     {
-                        ref var negation = ref tokens[count++];
-                        negation.Word = WordInfo.NegationClitic;
-                        negation.Start = start;
-                        negation.Length = cliticEnd - start;
-                        wordCount++;
-                        knownCount++;
-                        pos = cliticEnd;
-                        continue;
+                        start = Pop(starts, blocks, ref sBlock, ref sBits);
+                        end = Pop(ends, blocks, ref eBlock, ref eBits) + 1;
                     }
 
-                    if (IsLowerClitic(lower[(end + 1)..cliticEnd])) pos = cliticEnd;
+                    continue;
                 }
 
-                int wordLength = end - start;
-                if (DebugStage == 2) { count++; continue; }
-                ref var token = ref tokens[count++];
-                token.Start = start;
-                token.Length = wordLength;
-                if (wordLength <= ParserTables.MaxWordLength)
+                bool isBreak;
+                if (c == '-')
                 {
-                    WordTable.Keys(ref lower[start], wordLength, out ulong key0, out ulong key1);
-                    token.Word = forms.Find(key0, key1, lower.Slice(start, wordLength));
+                    bool inWord = p > 0 && p + 1 < length && IsWordByte(lower[p - 1]) && IsWordByte(lower[p + 1]);
+                    isBreak = !inWord && ((p + 1 < length && lower[p + 1] == '-') || (p > 0 && IsAsciiWhiteSpace(lower[p - 1])));
                 }
                 else
                 {
-                    token.Word = WordInfo.Unknown;
+                    isBreak = c is (byte)',' or (byte)';' or (byte)':' or (byte)'.' or (byte)'!' or (byte)'?' or (byte)'(' or (byte)')'
+                        or (byte)'[' or (byte)']' or (byte)'{' or (byte)'}' or (byte)'/' or (byte)'\\' or (byte)'|';
                 }
 
-                if (NextSet(letter, start) < end)
-                {
-                    wordCount++;
-                    if ((token.Word.Flags & WordFlags.Known) != 0) knownCount++;
-                }
-
+                if (!isBreak || count == 0 || (tokens[count - 1].Word.Flags & WordFlags.Break) != 0) continue;
+                var mark = tokens + count++;
+                mark->Word = WordInfo.BreakMark;
+                mark->Start = p;
+                mark->Length = 1;
                 continue;
             }
 
-            char c = lower[next];
-            pos = next + 1;
-            if (c is '\'' or '`')
+            if (start == int.MaxValue) break;
+            int nextStart = Pop(starts, blocks, ref sBlock, ref sBits);
+            int nextEnd = nextStart == int.MaxValue ? int.MaxValue : Pop(ends, blocks, ref eBlock, ref eBits) + 1;
+            if (nextStart == end + 1 && lower[end] is (byte)'\'' or (byte)'`')
             {
-                // Tokenized corpora write clitics apart: "bear 's".
-                if (next + 1 < length && IsSet(word, next + 1))
+                // A clitic: "n't" is a negation, "'s" and the like are dropped, anything else is a word of its own.
+                bool negation = nextEnd == nextStart + 1 && lower[nextStart] == 't' && lower[end - 1] == 'n';
+                if (negation || IsLowerClitic(lower + nextStart, nextEnd - nextStart))
                 {
-                    int cliticEnd = Math.Min(NextClear(word, next + 1), length);
-                    if (IsLowerClitic(lower[(next + 1)..cliticEnd])) pos = cliticEnd;
+                    nextOther = Pop(other, blocks, ref oBlock, ref oBits);
+                    if (negation)
+                    {
+                        var token = tokens + count++;
+                        token->Word = WordInfo.NegationClitic;
+                        token->Start = start;
+                        token->Length = nextEnd - start;
+                        start = Pop(starts, blocks, ref sBlock, ref sBits);
+                        end = start == int.MaxValue ? int.MaxValue : Pop(ends, blocks, ref eBlock, ref eBits) + 1;
+                        continue;
+                    }
+
+                    nextStart = Pop(starts, blocks, ref sBlock, ref sBits);
+                    nextEnd = nextStart == int.MaxValue ? int.MaxValue : Pop(ends, blocks, ref eBlock, ref eBits) + 1;
                 }
-
-                continue;
             }
 
-            bool isBreak;
-            if (c == '-')
-            {
-                bool inWord = next > 0 && next + 1 < length && IsSet(word, next - 1) && IsSet(word, next + 1);
-                isBreak = !inWord && ((next + 1 < length && lower[next + 1] == '-') || (next > 0 && IsAsciiWhiteSpace(lower[next - 1])));
-            }
-            else
-            {
-                isBreak = c is ',' or ';' or ':' or '.' or '!' or '?' or '(' or ')' or '[' or ']' or '{' or '}' or '/' or '\\' or '|';
-            }
-
-            if (!isBreak || count == 0 || (tokens[count - 1].Word.Flags & WordFlags.Break) != 0) continue;
-            ref var mark = ref tokens[count++];
-            mark.Word = WordInfo.BreakMark;
-            mark.Start = next;
-            mark.Length = 1;
+            var word = tokens + count++;
+            word->Word.Flags = WordFlags.None;
+            word->Start = start;
+            word->Length = end - start;
+            start = nextStart;
+            end = nextEnd;
         }
 
         return count;
     }
 
-    /// <summary>Lowercases <paramref name="caption"/> into <paramref name="lower"/> and sets, per char, a bit in
-    /// <paramref name="word"/> (letter or digit), <paramref name="letter"/> and <paramref name="other"/> (neither a word
-    /// char nor a space). False when a char is not ASCII.</summary>
-    private static bool Classify(ReadOnlySpan<char> caption, Span<char> lower, Span<ulong> word, Span<ulong> letter, Span<ulong> other)
+    /// <summary>Pass 3: looks up every word token; returns the number of words (numbers excluded) and of known words.</summary>
+    private unsafe (int Words, int Known) LookUp(byte* lower, Token* tokens, int count)
+    {
+        var table = forms;
+        int words = 0, known = 0;
+        for (var token = tokens; token < tokens + count; token++)
+        {
+            var flags = token->Word.Flags;
+            if (flags != WordFlags.None)
+            {
+                // "n't" counts as a known word; a break is no word.
+                if ((flags & WordFlags.Clitic) != 0)
+                {
+                    words++;
+                    known++;
+                }
+
+                continue;
+            }
+
+            int length = token->Length;
+            byte* word = lower + token->Start;
+            token->Word = length <= ParserTables.MaxWordLength ? table.Find(word, length) : WordInfo.Unknown;
+
+            // A number is not a word for the language check.
+            if (*word >= 'a' || !IsDigits(word, length))
+            {
+                words++;
+                if ((token->Word.Flags & WordFlags.Known) != 0) known++;
+            }
+        }
+
+        return (words, known);
+    }
+
+    /// <summary>The next set bit of a mask walked block by block, or int.MaxValue.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe int Pop(ulong* mask, int blocks, ref int block, ref ulong bits)
+    {
+        while (bits == 0)
+        {
+            if (++block >= blocks) return int.MaxValue;
+            bits = mask[block];
+        }
+
+        int at = (block << 6) + BitOperations.TrailingZeroCount(bits);
+        bits &= bits - 1;
+        return at;
+    }
+
+    /// <summary>Pass 1: lowercases <paramref name="caption"/> into <paramref name="lower"/> (one byte a char) and sets,
+    /// per char, a bit in <paramref name="word"/> (letter or digit) or <paramref name="other"/> (neither a word char nor a
+    /// space). False when a char is not ASCII.</summary>
+    private static unsafe bool Classify(ReadOnlySpan<char> caption, byte* lower, ulong* word, ulong* other, int blocks)
     {
         int length = caption.Length;
-        if (!Vector256.IsHardwareAccelerated || length < Vector256<ushort>.Count) return ClassifyScalar(caption, 0, lower, word, letter, other);
+        new Span<ulong>(word, blocks).Clear();
+        new Span<ulong>(other, blocks).Clear();
+        if (!Vector256.IsHardwareAccelerated) return ClassifyScalar(caption, lower, word, other);
 
         ref ushort source = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(caption));
-        ref ushort destination = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(lower));
         var seen = Vector256<ushort>.Zero;
         int i = 0;
-        while (true)
+        for (; i + 32 <= length; i += 32)
         {
-            // The last chunk overlaps the one before it when the length is not a multiple of 16: same bits, set twice.
-            if (i > length - Vector256<ushort>.Count) i = length - Vector256<ushort>.Count;
-            var v = Vector256.LoadUnsafe(ref source, (nuint)i);
-            seen |= v;
-            var upper = Vector256.LessThanOrEqual(v - Vector256.Create((ushort)'A'), Vector256.Create((ushort)('Z' - 'A')));
-            var low = v | (upper & Vector256.Create((ushort)0x20));
-            low.StoreUnsafe(ref destination, (nuint)i);
-            var isLetter = Vector256.LessThanOrEqual(low - Vector256.Create((ushort)'a'), Vector256.Create((ushort)('z' - 'a')));
-            var isDigit = Vector256.LessThanOrEqual(v - Vector256.Create((ushort)'0'), Vector256.Create((ushort)9));
-            var isWord = isLetter | isDigit;
-            var isOther = ~(isWord | Vector256.Equals(v, Vector256.Create((ushort)' ')));
-            SetBits(word, i, isWord.ExtractMostSignificantBits());
-            SetBits(letter, i, isLetter.ExtractMostSignificantBits());
-            SetBits(other, i, isOther.ExtractMostSignificantBits());
-            i += Vector256<ushort>.Count;
-            if (i >= length) break;
+            var a = Vector256.LoadUnsafe(ref source, (nuint)i);
+            var b = Vector256.LoadUnsafe(ref source, (nuint)(i + 16));
+            seen |= a | b;
+            Chunk(Vector256.Narrow(a, b), lower, word, other, i);
+        }
+
+        if (i < length)
+        {
+            // The last partial chunk goes through a copy padded with spaces (which set no bit).
+            ushort* tail = stackalloc ushort[32];
+            var padding = Vector256.Create((ushort)' ');
+            padding.Store(tail);
+            padding.Store(tail + 16);
+            MemoryMarshal.Cast<char, ushort>(caption[i..]).CopyTo(new Span<ushort>(tail, 32));
+            var a = Vector256.Load(tail);
+            var b = Vector256.Load(tail + 16);
+            seen |= a | b;
+            Chunk(Vector256.Narrow(a, b), lower, word, other, i);
         }
 
         return (seen & Vector256.Create((ushort)0xFF80)) == Vector256<ushort>.Zero;
     }
 
-    private static bool ClassifyScalar(ReadOnlySpan<char> caption, int from, Span<char> lower, Span<ulong> word, Span<ulong> letter, Span<ulong> other)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Chunk(Vector256<byte> v, byte* lower, ulong* word, ulong* other, int at)
     {
-        for (int i = from; i < caption.Length; i++)
+        var upper = Vector256.LessThanOrEqual(v - Vector256.Create((byte)'A'), Vector256.Create((byte)('Z' - 'A')));
+        var low = v | (upper & Vector256.Create((byte)0x20));
+        low.Store(lower + at);
+        var isWord = Vector256.LessThanOrEqual(low - Vector256.Create((byte)'a'), Vector256.Create((byte)('z' - 'a')))
+            | Vector256.LessThanOrEqual(v - Vector256.Create((byte)'0'), Vector256.Create((byte)9));
+        var isOther = ~(isWord | Vector256.Equals(v, Vector256.Create((byte)' ')));
+        int block = at >> 6, shift = at & 32;
+        word[block] |= (ulong)isWord.ExtractMostSignificantBits() << shift;
+        other[block] |= (ulong)isOther.ExtractMostSignificantBits() << shift;
+    }
+
+    private static unsafe bool ClassifyScalar(ReadOnlySpan<char> caption, byte* lower, ulong* word, ulong* other)
+    {
+        for (int i = 0; i < caption.Length; i++)
         {
             char c = caption[i];
             if (c >= 128) return false;
             if ((uint)(c - 'A') <= 'Z' - 'A') c = (char)(c | 0x20);
-            lower[i] = c;
+            lower[i] = (byte)c;
             ulong bit = 1UL << (i & 63);
-            if ((uint)(c - 'a') <= 'z' - 'a')
-            {
-                word[i >> 6] |= bit;
-                letter[i >> 6] |= bit;
-            }
-            else if ((uint)(c - '0') <= 9)
-            {
-                word[i >> 6] |= bit;
-            }
-            else if (c != ' ')
-            {
-                other[i >> 6] |= bit;
-            }
+            if (IsWordByte((byte)c)) word[i >> 6] |= bit;
+            else if (c != ' ') other[i >> 6] |= bit;
         }
 
         return true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SetBits(Span<ulong> mask, int at, uint bits)
-    {
-        int block = at >> 6, offset = at & 63;
-        mask[block] |= (ulong)bits << offset;
-        if (offset > 48) mask[block + 1] |= (ulong)bits >> (64 - offset);
-    }
+    private static bool IsWordByte(byte c) => (uint)(c - 'a') <= 'z' - 'a' || (uint)(c - '0') <= 9;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool IsSet(ReadOnlySpan<ulong> mask, int at) => ((mask[at >> 6] >> (at & 63)) & 1) != 0;
-
-    /// <summary>First set bit at or after <paramref name="from"/> (mask.Length * 64 when none).</summary>
-    private static int NextSet(ReadOnlySpan<ulong> mask, int from)
+    private static unsafe bool IsDigits(byte* word, int length)
     {
-        int block = from >> 6;
-        if (block >= mask.Length) return mask.Length << 6;
-        ulong bits = mask[block] & (ulong.MaxValue << (from & 63));
-        while (bits == 0)
+        for (int i = 0; i < length; i++)
         {
-            if (++block >= mask.Length) return mask.Length << 6;
-            bits = mask[block];
+            if ((uint)(word[i] - '0') > 9) return false;
         }
 
-        return (block << 6) + BitOperations.TrailingZeroCount(bits);
+        return true;
     }
 
-    /// <summary>First bit at or after <paramref name="from"/> set in either mask (a.Length * 64 when none).</summary>
-    private static int NextInEither(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, int from)
-    {
-        int block = from >> 6;
-        if (block >= a.Length) return a.Length << 6;
-        ulong bits = (a[block] | b[block]) & (ulong.MaxValue << (from & 63));
-        while (bits == 0)
-        {
-            if (++block >= a.Length) return a.Length << 6;
-            bits = a[block] | b[block];
-        }
-
-        return (block << 6) + BitOperations.TrailingZeroCount(bits);
-    }
-
-    /// <summary>First clear bit at or after <paramref name="from"/> (mask.Length * 64 when none).</summary>
-    private static int NextClear(ReadOnlySpan<ulong> mask, int from)
-    {
-        int block = from >> 6;
-        if (block >= mask.Length) return from;
-        ulong bits = ~mask[block] & (ulong.MaxValue << (from & 63));
-        while (bits == 0)
-        {
-            if (++block >= mask.Length) return mask.Length << 6;
-            bits = ~mask[block];
-        }
-
-        return (block << 6) + BitOperations.TrailingZeroCount(bits);
-    }
-
-    private static bool IsAsciiWhiteSpace(char c) => c == ' ' || (uint)(c - '\t') <= '\r' - '\t';
+    private static bool IsAsciiWhiteSpace(byte c) => c == ' ' || (uint)(c - '\t') <= '\r' - '\t';
 
     /// <summary>'s, 'd, 'm, 're, 'll, 've (lowercase).</summary>
-    private static bool IsLowerClitic(ReadOnlySpan<char> clitic) => clitic.Length switch
+    private static unsafe bool IsLowerClitic(byte* clitic, int length) => length switch
     {
-        1 => clitic[0] is 's' or 'd' or 'm',
-        2 => (clitic[0], clitic[1]) is ('r', 'e') or ('l', 'l') or ('v', 'e'),
+        1 => clitic[0] is (byte)'s' or (byte)'d' or (byte)'m',
+        2 => (clitic[0], clitic[1]) is ((byte)'r', (byte)'e') or ((byte)'l', (byte)'l') or ((byte)'v', (byte)'e'),
         _ => false,
     };
 }

@@ -1,107 +1,132 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace RamDataEngine.Tagging;
 
 /// <summary>
-/// Read-only open-addressing hash table from lowercase words to their <see cref="WordInfo"/>. A word's first 8 chars are
-/// its key packed into two <see cref="ulong"/>s (4 UTF-16 chars each, zero-padded), so the hash costs two multiplies
-/// whatever the word's length and a probe for a word of up to 8 chars settles with two integer compares; longer words
-/// compare their remaining chars.
+/// Read-only open-addressing hash table from lowercase words to their <see cref="WordInfo"/>. An ASCII word's key is its
+/// first 8 chars as bytes packed into a <see cref="ulong"/> (zero-padded), so hashing costs one multiply whatever the
+/// word's length, a word of up to 8 chars is found with one integer compare, and key, length and info share one slot
+/// (one cache line touched per lookup). Longer words compare their remaining bytes. Words with other chars (rare in
+/// vocabularies, never in an ASCII caption) are kept apart in a dictionary.
 /// </summary>
 internal sealed class WordTable
 {
     private static readonly WordInfo Unknown = WordInfo.Unknown;
 
-    private readonly int[] buckets;
-    private readonly Entry[] entries;
-    private readonly char[] chars;
+    private readonly Slot[] slots;
+    private readonly byte[] tails;
     private readonly int shift;
+    private readonly int slotMask;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> nonAscii;
+    private readonly WordInfo[] nonAsciiInfos;
 
     public WordTable(IReadOnlyList<KeyValuePair<string, WordInfo>> items)
     {
-        int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, items.Count * 4));
-        buckets = new int[size];
+        var ascii = items.Where(i => i.Key.Length > 0 && System.Text.Ascii.IsValid(i.Key)).ToList();
+        var other = items.Where(i => i.Key.Length > 0 && !System.Text.Ascii.IsValid(i.Key)).ToList();
+        nonAsciiInfos = other.Select(i => i.Value).ToArray();
+        nonAscii = other.Select((item, index) => KeyValuePair.Create(item.Key, index)).ToDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+
+        int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, ascii.Count * 2));
+        slots = new Slot[size];
         shift = 64 - BitOperations.Log2((uint)size);
-        int mask = size - 1;
-        entries = new Entry[items.Count];
-        chars = new char[items.Sum(e => Math.Max(0, e.Key.Length - 8))];
+        slotMask = size - 1;
+        tails = new byte[ascii.Sum(e => Math.Max(0, e.Key.Length - 8))];
         int offset = 0;
-        for (int e = 0; e < items.Count; e++)
+        Span<byte> bytes = stackalloc byte[8];
+        foreach (var (word, info) in ascii)
         {
-            var key = items[e].Key;
-            Keys(key, out ulong k0, out ulong k1);
-            int tail = Math.Max(0, key.Length - 8);
-            key.AsSpan(key.Length - tail).CopyTo(chars.AsSpan(offset));
-            entries[e] = new Entry { Key0 = k0, Key1 = k1, Length = key.Length, TailStart = offset, Info = items[e].Value };
+            bytes.Clear();
+            for (int i = 0; i < Math.Min(8, word.Length); i++) bytes[i] = (byte)word[i];
+            ulong key = BitConverter.ToUInt64(bytes);
+            int tail = Math.Max(0, word.Length - 8);
+            for (int i = 0; i < tail; i++) tails[offset + i] = (byte)word[8 + i];
+            int slot = SlotOf(key, word.Length);
+            while (slots[slot].Key != 0) slot = (slot + 1) & (size - 1);
+            slots[slot] = new Slot { Key = key, Length = word.Length, TailStart = offset, Info = info };
             offset += tail;
-            int slot = Slot(k0, k1, key.Length);
-            while (buckets[slot] != 0) slot = (slot + 1) & mask;
-            buckets[slot] = e + 1;
         }
     }
 
-    private struct Entry
+    private struct Slot
     {
-        public ulong Key0;
-        public ulong Key1;
+        public ulong Key;
         public int Length;
         public int TailStart;
         public WordInfo Info;
     }
 
-    /// <summary>The packed key of a word: chars 0-3 and 4-7, zero where the word is shorter.</summary>
-    public static void Keys(ReadOnlySpan<char> word, out ulong key0, out ulong key1)
-    {
-        key0 = key1 = 0;
-        int n = Math.Min(word.Length, 8);
-        for (int i = 0; i < n; i++)
-        {
-            if (i < 4) key0 |= (ulong)word[i] << (16 * i);
-            else key1 |= (ulong)word[i] << (16 * (i - 4));
-        }
-    }
-
-    /// <summary>The packed key of the <paramref name="length"/> chars at <paramref name="word"/>, read 4 chars at a time:
-    /// the caller guarantees 8 readable chars from <paramref name="word"/> (bytes past the word are masked off).</summary>
+    /// <summary>The key of the ASCII word of <paramref name="length"/> bytes at the start of <paramref name="word"/>,
+    /// which holds at least 8 readable bytes (bytes past the word are masked off).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Keys(ref char word, int length, out ulong key0, out ulong key1)
+    public static ulong Key(scoped ReadOnlySpan<byte> word, int length)
     {
-        ulong a = Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<char, byte>(ref word));
-        ulong b = Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<char, byte>(ref Unsafe.Add(ref word, 4)));
-        key0 = length >= 4 ? a : a & ((1UL << (length << 4)) - 1);
-        key1 = length >= 8 ? b : length <= 4 ? 0 : b & ((1UL << ((length - 4) << 4)) - 1);
+        ulong raw = MemoryMarshal.Read<ulong>(word);
+        return length >= 8 ? raw : raw & ((1UL << (length << 3)) - 1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Slot(ulong key0, ulong key1, int length)
-        => (int)((((key0 * 0x9E3779B97F4A7C15UL) ^ key1) * 0xC2B2AE3D27D4EB4FUL + (ulong)length) >> shift);
+    private int SlotOf(ulong key, int length) => (int)(((key ^ (ulong)length) * 0x9E3779B97F4A7C15UL) >> shift);
 
     /// <summary>The info of the lowercase <paramref name="word"/>, or <see cref="WordInfo.Unknown"/>.</summary>
     public ref readonly WordInfo Find(ReadOnlySpan<char> word)
     {
-        Keys(word, out ulong k0, out ulong k1);
-        return ref Find(k0, k1, word);
+        if (word.IsEmpty) return ref Unknown;
+        if (!System.Text.Ascii.IsValid(word))
+        {
+            return ref nonAscii.TryGetValue(word, out int index) ? ref nonAsciiInfos[index] : ref Unknown;
+        }
+
+        Span<byte> bytes = stackalloc byte[word.Length + 8];
+        bytes.Clear();
+        System.Text.Ascii.FromUtf16(word, bytes, out _);
+        return ref Find(bytes, word.Length);
     }
 
-    /// <summary>The info of the lowercase <paramref name="word"/> whose packed key is (<paramref name="key0"/>,
-    /// <paramref name="key1"/>), or <see cref="WordInfo.Unknown"/>.</summary>
+    /// <summary>The info of the lowercase ASCII word of <paramref name="length"/> bytes at <paramref name="word"/>,
+    /// followed by at least 8 readable bytes, or <see cref="WordInfo.Unknown"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref readonly WordInfo Find(ulong key0, ulong key1, ReadOnlySpan<char> word)
+    public unsafe ref readonly WordInfo Find(byte* word, int length)
     {
-        int mask = buckets.Length - 1;
-        int slot = Slot(key0, key1, word.Length);
+        ulong raw = Unsafe.ReadUnaligned<ulong>(word);
+        ulong key = length >= 8 ? raw : raw & ((1UL << (length << 3)) - 1);
+        ref Slot table = ref MemoryMarshal.GetArrayDataReference(slots);
+        int slot = SlotOf(key, length);
         while (true)
         {
-            int e = buckets[slot] - 1;
-            if (e < 0) return ref Unknown;
-            ref readonly var entry = ref entries[e];
-            if (entry.Key0 == key0 && entry.Key1 == key1 && entry.Length == word.Length
-                && (word.Length <= 8 || word[8..].SequenceEqual(chars.AsSpan(entry.TailStart, word.Length - 8))))
+            ref Slot entry = ref Unsafe.Add(ref table, slot);
+            if (entry.Key == key && entry.Length == length
+                && (length <= 8 || new ReadOnlySpan<byte>(word + 8, length - 8).SequenceEqual(tails.AsSpan(entry.TailStart, length - 8))))
             {
                 return ref entry.Info;
             }
 
+            if (entry.Key == 0) return ref Unknown;
+            slot = (slot + 1) & slotMask;
+        }
+    }
+
+    /// <summary>The info of the lowercase ASCII word of <paramref name="length"/> bytes at the start of
+    /// <paramref name="word"/> (which holds at least length + 8 bytes), or <see cref="WordInfo.Unknown"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref readonly WordInfo Find(scoped ReadOnlySpan<byte> word, int length)
+    {
+        ulong key = Key(word, length);
+        var table = slots;
+        int mask = table.Length - 1;
+        int slot = SlotOf(key, length);
+        while (true)
+        {
+            ref readonly var entry = ref table[slot];
+            if (entry.Key == key && entry.Length == length
+                && (length <= 8 || word.Slice(8, length - 8).SequenceEqual(tails.AsSpan(entry.TailStart, length - 8))))
+            {
+                return ref entry.Info;
+            }
+
+            if (entry.Key == 0) return ref Unknown;
             slot = (slot + 1) & mask;
         }
     }
