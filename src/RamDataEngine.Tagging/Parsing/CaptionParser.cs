@@ -201,6 +201,29 @@ public sealed partial class CaptionParser
         {
             ref readonly var token = ref tokens[i];
             var wordFlags = token.Word.Flags;
+            if (!negated && (wordFlags & (WordFlags.Break | WordFlags.Negation)) == 0)
+            {
+                // Most words settle here: no phrase starts with them, or they yield one tag whatever follows.
+                int direct = token.Word.Direct;
+                if (direct >= 0)
+                {
+                    if (!Contains(destination[..written], direct))
+                    {
+                        if (written == destination.Length) flags |= CaptionParseFlags.DestinationFull;
+                        else destination[written++] = new ParsedTag(direct, token.Start, token.Length);
+                    }
+
+                    i++;
+                    continue;
+                }
+
+                if ((token.Word.SurfaceNode & token.Word.LemmaNode) < 0)
+                {
+                    i++;
+                    continue;
+                }
+            }
+
             if ((wordFlags & (WordFlags.Break | WordFlags.Negation)) != 0)
             {
                 if ((wordFlags & WordFlags.Break) != 0)

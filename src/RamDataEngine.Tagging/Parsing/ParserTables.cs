@@ -41,9 +41,13 @@ internal struct WordInfo
     public int Lemma;
     public int SurfaceNode;
     public int LemmaNode;
+
+    /// <summary>The tag this word yields alone when no phrase can continue from it (its phrase nodes have no children and
+    /// the node that matches holds exactly one tag), else -1: outside negation such a word needs no trie walk.</summary>
+    public int Direct;
     public WordFlags Flags;
 
-    public static readonly WordInfo Unknown = new() { Surface = -1, Lemma = -1, SurfaceNode = -1, LemmaNode = -1 };
+    public static readonly WordInfo Unknown = new() { Surface = -1, Lemma = -1, SurfaceNode = -1, LemmaNode = -1, Direct = -1 };
 
     public static readonly WordInfo BreakMark = Unknown with { Flags = WordFlags.Break | WordFlags.Known };
 
@@ -317,6 +321,18 @@ internal sealed class ParserTables
             node.TagCount = list.Count;
             flatTags.AddRange(list);
             node.HeadCapable = list.Any(t => vocabulary[t].Category is not (TagCategory.Attribute or TagCategory.Action));
+        }
+
+        for (int i = 0; i < wordInfos.Length; i++)
+        {
+            ref var info = ref wordInfos[i];
+            bool surfaceLeaf = info.SurfaceNode < 0 || !nodeArray[info.SurfaceNode].HasChildren;
+            bool lemmaLeaf = info.LemmaNode < 0 || !nodeArray[info.LemmaNode].HasChildren;
+            if (!surfaceLeaf || !lemmaLeaf) continue;
+            // The exact form wins a tie (see CaptionParser.LongestMatch).
+            int chosen = info.SurfaceNode >= 0 && nodeArray[info.SurfaceNode].IsTerminal ? info.SurfaceNode
+                : info.LemmaNode >= 0 && nodeArray[info.LemmaNode].IsTerminal ? info.LemmaNode : -1;
+            if (chosen >= 0 && !nodeArray[chosen].Blocked && nodeArray[chosen].TagCount == 1) info.Direct = flatTags[nodeArray[chosen].TagStart];
         }
 
         return new ParserTables
