@@ -19,8 +19,6 @@ public sealed partial class CaptionParser
 
     private const int MaxBlocks = AsciiMaxLength / 64;
 
-    internal static int DebugStage;
-
     /// <summary>Tokenizes an ASCII caption of at most <see cref="AsciiMaxLength"/> chars; returns -1 when the caption holds
     /// any other char (the caller then uses the general tokenizer).</summary>
     [SkipLocalsInit]
@@ -34,7 +32,6 @@ public sealed partial class CaptionParser
         // Rounded up to whole 32-byte chunks, plus 8 bytes of slack: word keys are read 8 bytes at a time.
         byte* lower = stackalloc byte[AsciiMaxLength + 40];
         if (!Classify(caption, lower, masks, masks + 2 * MaxBlocks, blocks)) return -1;
-        if (DebugStage == 1) return 0;
 
         // The word-char mask becomes word starts (in place) and word ends (the last char of each word).
         ulong* starts = masks, ends = masks + MaxBlocks;
@@ -51,7 +48,6 @@ public sealed partial class CaptionParser
         fixed (Token* first = tokens)
         {
             int count = Segment(lower, length, starts, ends, masks + 2 * MaxBlocks, blocks, first);
-            if (DebugStage == 2) return count;
             (wordCount, knownCount) = LookUp(lower, first, count);
             return count;
         }
