@@ -203,22 +203,24 @@ public sealed partial class CaptionParser
             var wordFlags = token.Word.Flags;
             if (!negated && (wordFlags & (WordFlags.Break | WordFlags.Negation)) == 0)
             {
-                // Most words settle here: no phrase starts with them, or they yield one tag whatever follows.
-                int direct = token.Word.Direct;
-                if (direct >= 0)
+                // Most words settle here: unless the next word may continue one of their phrases, they yield their
+                // one tag or nothing.
+                int alone = token.Word.Alone;
+                uint childMask = token.Word.ChildMask;
+                if (childMask != 0 && i + 1 < tokens.Length)
                 {
-                    if (!Contains(destination[..written], direct))
-                    {
-                        if (written == destination.Length) flags |= CaptionParseFlags.DestinationFull;
-                        else destination[written++] = new ParsedTag(direct, token.Start, token.Length);
-                    }
-
-                    i++;
-                    continue;
+                    ref readonly var next = ref tokens[i + 1].Word;
+                    if ((next.Surface >= 0 && ((childMask >> next.Surface) & 1) != 0) || (next.Lemma >= 0 && ((childMask >> next.Lemma) & 1) != 0)) alone = -2;
                 }
 
-                if ((token.Word.SurfaceNode & token.Word.LemmaNode) < 0)
+                if (alone != -2)
                 {
+                    if (alone >= 0 && !Contains(destination[..written], alone))
+                    {
+                        if (written == destination.Length) flags |= CaptionParseFlags.DestinationFull;
+                        else destination[written++] = new ParsedTag(alone, token.Start, token.Length);
+                    }
+
                     i++;
                     continue;
                 }

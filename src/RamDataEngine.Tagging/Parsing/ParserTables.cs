@@ -42,12 +42,16 @@ internal struct WordInfo
     public int SurfaceNode;
     public int LemmaNode;
 
-    /// <summary>The tag this word yields alone when no phrase can continue from it (its phrase nodes have no children and
-    /// the node that matches holds exactly one tag), else -1: outside negation such a word needs no trie walk.</summary>
-    public int Direct;
+    /// <summary>What this word yields when the next word continues none of its phrases: a tag id, -1 for nothing (no
+    /// phrase ends at it alone, or an ignored phrase does), -2 when only the trie walk can tell (several tags).</summary>
+    public int Alone;
+
+    /// <summary>Bit (word id mod 32) set for each word that continues a phrase starting with this word: when the next
+    /// word's bits are clear, <see cref="Alone"/> settles the match without walking the trie.</summary>
+    public uint ChildMask;
     public WordFlags Flags;
 
-    public static readonly WordInfo Unknown = new() { Surface = -1, Lemma = -1, SurfaceNode = -1, LemmaNode = -1, Direct = -1 };
+    public static readonly WordInfo Unknown = new() { Surface = -1, Lemma = -1, SurfaceNode = -1, LemmaNode = -1, Alone = -1 };
 
     public static readonly WordInfo BreakMark = Unknown with { Flags = WordFlags.Break | WordFlags.Known };
 
@@ -323,16 +327,22 @@ internal sealed class ParserTables
             node.HeadCapable = list.Any(t => vocabulary[t].Category is not (TagCategory.Attribute or TagCategory.Action));
         }
 
+        var childWords = new Dictionary<int, List<int>>();
+        foreach (var key in edges.Keys) (childWords.TryGetValue((int)(key >> 32), out var list) ? list : childWords[(int)(key >> 32)] = []).Add((int)key);
         for (int i = 0; i < wordInfos.Length; i++)
         {
             ref var info = ref wordInfos[i];
-            bool surfaceLeaf = info.SurfaceNode < 0 || !nodeArray[info.SurfaceNode].HasChildren;
-            bool lemmaLeaf = info.LemmaNode < 0 || !nodeArray[info.LemmaNode].HasChildren;
-            if (!surfaceLeaf || !lemmaLeaf) continue;
+            foreach (int node in (int[])[info.SurfaceNode, info.LemmaNode])
+            {
+                if (node < 0 || !childWords.TryGetValue(node, out var words)) continue;
+                foreach (int word in words) info.ChildMask |= 1u << (word & 31);
+            }
+
             // The exact form wins a tie (see CaptionParser.LongestMatch).
             int chosen = info.SurfaceNode >= 0 && nodeArray[info.SurfaceNode].IsTerminal ? info.SurfaceNode
                 : info.LemmaNode >= 0 && nodeArray[info.LemmaNode].IsTerminal ? info.LemmaNode : -1;
-            if (chosen >= 0 && !nodeArray[chosen].Blocked && nodeArray[chosen].TagCount == 1) info.Direct = flatTags[nodeArray[chosen].TagStart];
+            info.Alone = chosen < 0 || nodeArray[chosen].Blocked ? -1
+                : nodeArray[chosen].TagCount == 1 ? flatTags[nodeArray[chosen].TagStart] : -2;
         }
 
         return new ParserTables
