@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using RamDataEngine.Datasets.Shards;
 using RamDataEngine.Datasets.Versions;
 using RamDataEngine.Grains.Stages;
@@ -44,9 +43,10 @@ public sealed class ParseStage(VocabularyStore vocabularies) : IShardStage
         var seenInRow = new int[tagCount];
         int rowStamp = 0;
         var tags = new ParsedTag[CaptionParser.RecommendedBufferSize];
-        var captionTagIds = new List<int>();
-        var captionTagCounts = new List<int>();
-        var union = new List<int>();
+        // Per-row buffers, reused for every row and grown when a row needs more: no per-row objects.
+        var captionTagIds = new int[4 * CaptionParser.RecommendedBufferSize];
+        var captionTagCounts = new int[16];
+        var union = new int[CaptionParser.RecommendedBufferSize];
         await foreach (var batch in reader.ReadBatchesAsync(reuseBatch: true, columns: CaptionsOnly, cancellationToken: cancellationToken))
         {
             parsed.Clear();
@@ -55,29 +55,31 @@ public sealed class ParseStage(VocabularyStore vocabularies) : IShardStage
             for (int row = 0; row < batch.Count; row++)
             {
                 rowStamp++;
-                captionTagIds.Clear();
-                captionTagCounts.Clear();
-                union.Clear();
+                int idCount = 0, captionCount = 0, unionCount = 0;
                 bool truncated = false;
-                foreach (var caption in captions[row])
+                var rowCaptions = captions[row];
+                if (rowCaptions.Length > captionTagCounts.Length) Array.Resize(ref captionTagCounts, Math.Max(rowCaptions.Length, 2 * captionTagCounts.Length));
+                foreach (var caption in rowCaptions)
                 {
                     var result = parser.Parse(caption.Span, tags);
                     truncated |= (result.Flags & (CaptionParseFlags.Truncated | CaptionParseFlags.DestinationFull)) != 0;
-                    captionTagCounts.Add(result.Count);
+                    captionTagCounts[captionCount++] = result.Count;
+                    if (idCount + result.Count > captionTagIds.Length) Array.Resize(ref captionTagIds, Math.Max(idCount + result.Count, 2 * captionTagIds.Length));
+                    if (unionCount + result.Count > union.Length) Array.Resize(ref union, Math.Max(unionCount + result.Count, 2 * union.Length));
                     for (int i = 0; i < result.Count; i++)
                     {
                         int tag = tags[i].TagId;
-                        captionTagIds.Add(tag);
+                        captionTagIds[idCount++] = tag;
                         if (seenInRow[tag] == rowStamp) continue;
                         seenInRow[tag] = rowStamp;
-                        union.Add(tag);
+                        union[unionCount++] = tag;
                         tagCounts[tag]++;
                     }
                 }
 
-                var unionSpan = CollectionsMarshal.AsSpan(union);
+                var unionSpan = union.AsSpan(0, unionCount);
                 unionSpan.Sort();
-                parsed.Add(ids[row], unionSpan, CollectionsMarshal.AsSpan(captionTagIds), CollectionsMarshal.AsSpan(captionTagCounts), truncated);
+                parsed.Add(ids[row], unionSpan, captionTagIds.AsSpan(0, idCount), captionTagCounts.AsSpan(0, captionCount), truncated);
             }
 
             await writer.WriteAsync(parsed, cancellationToken);

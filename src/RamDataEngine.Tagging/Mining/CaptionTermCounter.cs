@@ -51,7 +51,7 @@ public sealed class CaptionTermCounter
         captionPhrases.Clear();
         Span<char> lower = stackalloc char[ParserTables.MaxWordLength];
         var scanner = new TokenScanner(caption);
-        while (scanner.MoveNext(lower, out var kind, out _, out var length, out _, out bool digits))
+        while (scanner.MoveNext(lower, out var kind, out _, out var length, out bool digits))
         {
             if (kind != RawTokenKind.Word || digits || length > lower.Length || length < options.MinWordLength)
             {

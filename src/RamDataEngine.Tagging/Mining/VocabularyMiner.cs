@@ -125,7 +125,7 @@ public sealed class VocabularyMatcher
         var words = new List<string>();
         Span<char> lower = stackalloc char[ParserTables.MaxWordLength];
         var scanner = new TokenScanner(phrase);
-        while (scanner.MoveNext(lower, out var kind, out var start, out var length, out _, out _))
+        while (scanner.MoveNext(lower, out var kind, out var start, out var length, out _))
         {
             if (kind != RawTokenKind.Word) continue;
             var word = length <= lower.Length ? lower[..length] : phrase.AsSpan(start, length);

@@ -9,7 +9,7 @@ namespace RamDataEngine.Tagging;
 /// negated tags ("a man without a shirt"), and writes each tag once with the caption span it came from.
 /// Built once per vocabulary; thread-safe; <see cref="Parse(ReadOnlySpan{char}, Span{ParsedTag})"/> allocates nothing.
 /// </summary>
-public sealed class CaptionParser
+public sealed partial class CaptionParser
 {
     /// <summary>A destination size that holds the tags of any ordinary caption.</summary>
     public const int RecommendedBufferSize = 128;
@@ -96,7 +96,9 @@ public sealed class CaptionParser
             : (rented = ArrayPool<Token>.Shared.Rent(capacity));
         try
         {
-            int count = Tokenize(caption, tokens, out int wordCount, out int knownCount);
+            int wordCount = 0, knownCount = 0;
+            int count = caption.Length <= AsciiMaxLength ? TokenizeAscii(caption, tokens, out wordCount, out knownCount) : -1;
+            if (count < 0) count = Tokenize(caption, tokens, out wordCount, out knownCount);
             if (wordCount >= minWordsForLanguageCheck && knownCount < wordCount * minEnglishWordShare)
             {
                 return new CaptionParseResult(0, flags | CaptionParseFlags.NotEnglish);
@@ -118,8 +120,21 @@ public sealed class CaptionParser
         if (caption.Length > maxCaptionLength) caption = caption[..CutPoint(caption, maxCaptionLength)];
         if (caption.Length + 1 > StackTokens) return 0;
         Span<Token> tokens = stackalloc Token[StackTokens];
-        Tokenize(caption, tokens, out _, out int known);
+        int known;
+        if (TokenizeAscii(caption, tokens, out _, out known) < 0) Tokenize(caption, tokens, out _, out known);
         return known;
+    }
+
+    /// <summary>The tokens and word counts of both tokenizers for one caption (tests check that they agree); the ASCII
+    /// result is null when the caption is not one the ASCII path takes.</summary>
+    internal ((Token[] Tokens, int Words, int Known)? Ascii, (Token[] Tokens, int Words, int Known) General) TokenizeBoth(string caption)
+    {
+        var tokens = new Token[caption.Length + 1];
+        int asciiWords = 0, asciiKnown = 0;
+        int count = caption.Length <= AsciiMaxLength ? TokenizeAscii(caption, tokens, out asciiWords, out asciiKnown) : -1;
+        (Token[], int, int)? ascii = count < 0 ? null : (tokens[..count], asciiWords, asciiKnown);
+        count = Tokenize(caption, tokens, out int words, out int known);
+        return (ascii, (tokens[..count], words, known));
     }
 
     private static int CutPoint(ReadOnlySpan<char> caption, int limit)
@@ -144,12 +159,12 @@ public sealed class CaptionParser
         var scanner = new TokenScanner(caption);
         int count = 0;
         wordCount = knownCount = 0;
-        while (scanner.MoveNext(lower, out var kind, out var start, out var length, out uint hash, out bool digits))
+        while (scanner.MoveNext(lower, out var kind, out var start, out var length, out bool digits))
         {
             ref var token = ref tokens[count];
             if (kind == RawTokenKind.Word)
             {
-                token.Word = length <= lower.Length ? forms.Find(lower[..length], hash) : WordInfo.Unknown;
+                token.Word = length <= lower.Length ? forms.Find(lower[..length]) : WordInfo.Unknown;
                 if (!digits)
                 {
                     wordCount++;
@@ -186,6 +201,31 @@ public sealed class CaptionParser
         {
             ref readonly var token = ref tokens[i];
             var wordFlags = token.Word.Flags;
+            if (!negated && (wordFlags & (WordFlags.Break | WordFlags.Negation)) == 0)
+            {
+                // Most words settle here: unless the next word may continue one of their phrases, they yield their
+                // one tag or nothing.
+                int alone = token.Word.Alone;
+                uint childMask = token.Word.ChildMask;
+                if (childMask != 0 && i + 1 < tokens.Length)
+                {
+                    ref readonly var next = ref tokens[i + 1].Word;
+                    if ((next.Surface >= 0 && ((childMask >> next.Surface) & 1) != 0) || (next.Lemma >= 0 && ((childMask >> next.Lemma) & 1) != 0)) alone = -2;
+                }
+
+                if (alone != -2)
+                {
+                    if (alone >= 0 && !Contains(destination[..written], alone))
+                    {
+                        if (written == destination.Length) flags |= CaptionParseFlags.DestinationFull;
+                        else destination[written++] = new ParsedTag(alone, token.Start, token.Length);
+                    }
+
+                    i++;
+                    continue;
+                }
+            }
+
             if ((wordFlags & (WordFlags.Break | WordFlags.Negation)) != 0)
             {
                 if ((wordFlags & WordFlags.Break) != 0)
@@ -342,7 +382,7 @@ public sealed class CaptionParser
         if (word.Lemma >= 0 && word.Lemma != word.Surface && ((mask >> (word.Lemma & 63)) & 1) != 0 && edges.TryGet(node, word.Lemma, out int b)) Extend(tokens, last + 1, b, depth + 1, ref best, ref bestNode);
     }
 
-    private struct Token
+    internal struct Token
     {
         public int Start;
         public int Length;

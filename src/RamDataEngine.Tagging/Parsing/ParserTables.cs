@@ -41,9 +41,17 @@ internal struct WordInfo
     public int Lemma;
     public int SurfaceNode;
     public int LemmaNode;
+
+    /// <summary>What this word yields when the next word continues none of its phrases: a tag id, -1 for nothing (no
+    /// phrase ends at it alone, or an ignored phrase does), -2 when only the trie walk can tell (several tags).</summary>
+    public int Alone;
+
+    /// <summary>Bit (word id mod 32) set for each word that continues a phrase starting with this word: when the next
+    /// word's bits are clear, <see cref="Alone"/> settles the match without walking the trie.</summary>
+    public uint ChildMask;
     public WordFlags Flags;
 
-    public static readonly WordInfo Unknown = new() { Surface = -1, Lemma = -1, SurfaceNode = -1, LemmaNode = -1 };
+    public static readonly WordInfo Unknown = new() { Surface = -1, Lemma = -1, SurfaceNode = -1, LemmaNode = -1, Alone = -1 };
 
     public static readonly WordInfo BreakMark = Unknown with { Flags = WordFlags.Break | WordFlags.Known };
 
@@ -102,7 +110,7 @@ internal sealed class ParserTables
             var ids = new List<int>();
             var scanner = new TokenScanner(phrase);
             Span<char> lower = stackalloc char[MaxWordLength];
-            while (scanner.MoveNext(lower, out var kind, out var start, out var length, out _, out _))
+            while (scanner.MoveNext(lower, out var kind, out var start, out var length, out _))
             {
                 if (kind != RawTokenKind.Word) continue;
                 if (length > MaxWordLength)
@@ -317,6 +325,24 @@ internal sealed class ParserTables
             node.TagCount = list.Count;
             flatTags.AddRange(list);
             node.HeadCapable = list.Any(t => vocabulary[t].Category is not (TagCategory.Attribute or TagCategory.Action));
+        }
+
+        var childWords = new Dictionary<int, List<int>>();
+        foreach (var key in edges.Keys) (childWords.TryGetValue((int)(key >> 32), out var list) ? list : childWords[(int)(key >> 32)] = []).Add((int)key);
+        for (int i = 0; i < wordInfos.Length; i++)
+        {
+            ref var info = ref wordInfos[i];
+            foreach (int node in (int[])[info.SurfaceNode, info.LemmaNode])
+            {
+                if (node < 0 || !childWords.TryGetValue(node, out var words)) continue;
+                foreach (int word in words) info.ChildMask |= 1u << (word & 31);
+            }
+
+            // The exact form wins a tie (see CaptionParser.LongestMatch).
+            int chosen = info.SurfaceNode >= 0 && nodeArray[info.SurfaceNode].IsTerminal ? info.SurfaceNode
+                : info.LemmaNode >= 0 && nodeArray[info.LemmaNode].IsTerminal ? info.LemmaNode : -1;
+            info.Alone = chosen < 0 || nodeArray[chosen].Blocked ? -1
+                : nodeArray[chosen].TagCount == 1 ? flatTags[nodeArray[chosen].TagStart] : -2;
         }
 
         return new ParserTables

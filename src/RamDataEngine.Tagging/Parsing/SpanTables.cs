@@ -1,77 +1,132 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace RamDataEngine.Tagging;
 
 /// <summary>
-/// Read-only open-addressing hash table from lowercase words to their <see cref="WordInfo"/>, looked up by a char span
-/// whose hash the caller computes while lowercasing (<see cref="Step"/>): one pass over the word, usually one probe,
-/// and the word's info comes from the entry the probe already touched.
+/// Read-only open-addressing hash table from lowercase words to their <see cref="WordInfo"/>. An ASCII word's key is its
+/// first 8 chars as bytes packed into a <see cref="ulong"/> (zero-padded), so hashing costs one multiply whatever the
+/// word's length, a word of up to 8 chars is found with one integer compare, and key, length and info share one slot
+/// (one cache line touched per lookup). Longer words compare their remaining bytes. Words with other chars (rare in
+/// vocabularies, never in an ASCII caption) are kept apart in a dictionary.
 /// </summary>
 internal sealed class WordTable
 {
     private static readonly WordInfo Unknown = WordInfo.Unknown;
 
-    private readonly int[] buckets;
-    private readonly Entry[] entries;
-    private readonly char[] chars;
-    private readonly int mask;
+    private readonly Slot[] slots;
+    private readonly byte[] tails;
+    private readonly int shift;
+    private readonly int slotMask;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> nonAscii;
+    private readonly WordInfo[] nonAsciiInfos;
 
     public WordTable(IReadOnlyList<KeyValuePair<string, WordInfo>> items)
     {
-        int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, items.Count * 3));
-        buckets = new int[size];
-        mask = size - 1;
-        entries = new Entry[items.Count];
-        chars = new char[items.Sum(e => e.Key.Length)];
+        var ascii = items.Where(i => i.Key.Length > 0 && System.Text.Ascii.IsValid(i.Key)).ToList();
+        var other = items.Where(i => i.Key.Length > 0 && !System.Text.Ascii.IsValid(i.Key)).ToList();
+        nonAsciiInfos = other.Select(i => i.Value).ToArray();
+        nonAscii = other.Select((item, index) => KeyValuePair.Create(item.Key, index)).ToDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+
+        int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, ascii.Count * 2));
+        slots = new Slot[size];
+        shift = 64 - BitOperations.Log2((uint)size);
+        slotMask = size - 1;
+        tails = new byte[ascii.Sum(e => Math.Max(0, e.Key.Length - 8))];
         int offset = 0;
-        for (int e = 0; e < items.Count; e++)
+        Span<byte> bytes = stackalloc byte[8];
+        foreach (var (word, info) in ascii)
         {
-            var key = items[e].Key;
-            key.CopyTo(chars.AsSpan(offset));
-            uint hash = Hash(key);
-            entries[e] = new Entry { Hash = hash, Start = offset, Length = key.Length, Info = items[e].Value };
-            offset += key.Length;
-            int slot = (int)(Finish(hash) & (uint)mask);
-            while (buckets[slot] != 0) slot = (slot + 1) & mask;
-            buckets[slot] = e + 1;
+            bytes.Clear();
+            for (int i = 0; i < Math.Min(8, word.Length); i++) bytes[i] = (byte)word[i];
+            ulong key = BitConverter.ToUInt64(bytes);
+            int tail = Math.Max(0, word.Length - 8);
+            for (int i = 0; i < tail; i++) tails[offset + i] = (byte)word[8 + i];
+            int slot = SlotOf(key, word.Length);
+            while (slots[slot].Key != 0) slot = (slot + 1) & (size - 1);
+            slots[slot] = new Slot { Key = key, Length = word.Length, TailStart = offset, Info = info };
+            offset += tail;
         }
     }
 
-    private struct Entry
+    private struct Slot
     {
-        public uint Hash;
-        public int Start;
+        public ulong Key;
         public int Length;
+        public int TailStart;
         public WordInfo Info;
     }
 
-    public const uint Seed = 2166136261;
-
+    /// <summary>The key of the ASCII word of <paramref name="length"/> bytes at the start of <paramref name="word"/>,
+    /// which holds at least 8 readable bytes (bytes past the word are masked off).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static uint Step(uint hash, char c) => (hash ^ c) * 16777619;
-
-    public static uint Hash(ReadOnlySpan<char> word)
+    public static ulong Key(scoped ReadOnlySpan<byte> word, int length)
     {
-        uint hash = Seed;
-        foreach (char c in word) hash = Step(hash, c);
-        return hash;
+        ulong raw = MemoryMarshal.Read<ulong>(word);
+        return length >= 8 ? raw : raw & ((1UL << (length << 3)) - 1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint Finish(uint hash) => hash ^ (hash >> 15);
+    private int SlotOf(ulong key, int length) => (int)(((key ^ (ulong)length) * 0x9E3779B97F4A7C15UL) >> shift);
 
-    /// <summary>The info of <paramref name="word"/> (whose <see cref="Hash"/> is <paramref name="hash"/>), or <see cref="WordInfo.Unknown"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref readonly WordInfo Find(ReadOnlySpan<char> word, uint hash)
+    /// <summary>The info of the lowercase <paramref name="word"/>, or <see cref="WordInfo.Unknown"/>.</summary>
+    public ref readonly WordInfo Find(ReadOnlySpan<char> word)
     {
-        int slot = (int)(Finish(hash) & (uint)mask);
+        if (word.IsEmpty) return ref Unknown;
+        if (!System.Text.Ascii.IsValid(word))
+        {
+            return ref nonAscii.TryGetValue(word, out int index) ? ref nonAsciiInfos[index] : ref Unknown;
+        }
+
+        Span<byte> bytes = stackalloc byte[word.Length + 8];
+        bytes.Clear();
+        System.Text.Ascii.FromUtf16(word, bytes, out _);
+        return ref Find(bytes, word.Length);
+    }
+
+    /// <summary>The info of the lowercase ASCII word of <paramref name="length"/> bytes at <paramref name="word"/>,
+    /// followed by at least 8 readable bytes, or <see cref="WordInfo.Unknown"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public unsafe ref readonly WordInfo Find(byte* word, int length)
+    {
+        ulong raw = Unsafe.ReadUnaligned<ulong>(word);
+        ulong key = length >= 8 ? raw : raw & ((1UL << (length << 3)) - 1);
+        ref Slot table = ref MemoryMarshal.GetArrayDataReference(slots);
+        int slot = SlotOf(key, length);
         while (true)
         {
-            int e = buckets[slot] - 1;
-            if (e < 0) return ref Unknown;
-            ref readonly var entry = ref entries[e];
-            if (entry.Hash == hash && entry.Length == word.Length && word.SequenceEqual(chars.AsSpan(entry.Start, entry.Length))) return ref entry.Info;
+            ref Slot entry = ref Unsafe.Add(ref table, slot);
+            if (entry.Key == key && entry.Length == length
+                && (length <= 8 || new ReadOnlySpan<byte>(word + 8, length - 8).SequenceEqual(tails.AsSpan(entry.TailStart, length - 8))))
+            {
+                return ref entry.Info;
+            }
+
+            if (entry.Key == 0) return ref Unknown;
+            slot = (slot + 1) & slotMask;
+        }
+    }
+
+    /// <summary>The info of the lowercase ASCII word of <paramref name="length"/> bytes at the start of
+    /// <paramref name="word"/> (which holds at least length + 8 bytes), or <see cref="WordInfo.Unknown"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref readonly WordInfo Find(scoped ReadOnlySpan<byte> word, int length)
+    {
+        ulong key = Key(word, length);
+        var table = slots;
+        int mask = table.Length - 1;
+        int slot = SlotOf(key, length);
+        while (true)
+        {
+            ref readonly var entry = ref table[slot];
+            if (entry.Key == key && entry.Length == length
+                && (length <= 8 || word.Slice(8, length - 8).SequenceEqual(tails.AsSpan(entry.TailStart, length - 8))))
+            {
+                return ref entry.Info;
+            }
+
+            if (entry.Key == 0) return ref Unknown;
             slot = (slot + 1) & mask;
         }
     }

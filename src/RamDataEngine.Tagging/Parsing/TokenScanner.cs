@@ -16,8 +16,8 @@ internal enum RawTokenKind : byte
 }
 
 /// <summary>
-/// Splits caption text into words without allocating, lowercasing each word into the caller's buffer and hashing it
-/// (<see cref="WordTable.Hash"/>) in the same pass. Hyphens inside a word split it
+/// Splits caption text into words without allocating, lowercasing each word into the caller's buffer.
+/// Hyphens inside a word split it
 /// without a break ("t-shirt" is "t" "shirt"); clitics are dropped ("bear's" is "bear"); "n't" becomes a negation token;
 /// emoji, symbols and quotes separate words; clause punctuation yields one break token.
 /// </summary>
@@ -32,9 +32,9 @@ internal ref struct TokenScanner
     }
 
     /// <summary>Reads the next token. For a word, <paramref name="lower"/> receives its lowercase form (when it fits:
-    /// <paramref name="length"/> &lt;= lower.Length), <paramref name="hash"/> the hash of that form, and
+    /// <paramref name="length"/> &lt;= lower.Length) and
     /// <paramref name="digitsOnly"/> whether it is a number.</summary>
-    public bool MoveNext(scoped Span<char> lower, out RawTokenKind kind, out int start, out int length, out uint hash, out bool digitsOnly)
+    public bool MoveNext(scoped Span<char> lower, out RawTokenKind kind, out int start, out int length, out bool digitsOnly)
     {
         var s = text;
         int pos = position;
@@ -44,7 +44,6 @@ internal ref struct TokenScanner
             if (IsWordChar(c))
             {
                 start = pos;
-                uint h = WordTable.Seed;
                 bool digits = true;
                 int n = 0;
                 do
@@ -55,12 +54,10 @@ internal ref struct TokenScanner
                     if ((uint)(c - '0') > 9) digits = false;
                     if (n < lower.Length) lower[n] = c;
                     n++;
-                    h = WordTable.Step(h, c);
                     pos++;
                 }
                 while (pos < s.Length && IsWordChar(s[pos]));
 
-                hash = h;
                 digitsOnly = digits;
                 int end = pos;
                 if (pos + 1 < s.Length && IsApostrophe(s[pos]) && IsWordChar(s[pos + 1]))
@@ -85,7 +82,6 @@ internal ref struct TokenScanner
                 return true;
             }
 
-            hash = 0;
             digitsOnly = false;
             if (IsApostrophe(c))
             {
@@ -121,7 +117,6 @@ internal ref struct TokenScanner
         position = pos;
         kind = default;
         start = length = 0;
-        hash = 0;
         digitsOnly = false;
         return false;
     }
