@@ -198,8 +198,12 @@ internal sealed class ShardCleaning
             if ((uint)tag >= (uint)scores.Length) throw new ShardInputException($"Shard {shard}: row {id} has tag id {tag}; the model has {scores.Length} tags.");
 
             // A rejected image has nothing to disagree with: its labels stay as they are.
-            if (!rejected && scores[tag] < floors[tag]) continue;
-            kept.Add(new Verdict(tag, regions.Best(tag)));
+            // The model's evidence is its best view of the tag: the whole image or one region (a small object may show
+            // only there).
+            int best = regions.Best(tag);
+            float evidence = best < 0 ? scores[tag] : Math.Max(scores[tag], regions.Score(best, tag));
+            if (!rejected && evidence < floors[tag]) continue;
+            kept.Add(new Verdict(tag, best));
         }
 
         return kept.ToArray();
@@ -219,6 +223,8 @@ internal sealed class ShardCleaning
 
             return best;
         }
+
+        public float Score(int region, int tag) => Matrix![(Row * Regions) + region, tag];
     }
 
     private static int IndexOf(Verdict[] verdicts, int tag)
