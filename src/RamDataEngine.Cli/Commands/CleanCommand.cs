@@ -23,11 +23,11 @@ public sealed class CleanCommand(IAnsiConsole console) : AsyncCommand<CleanComma
         public string Model { get; init; } = "";
 
         [CommandOption("--disagree-floor <F>")]
-        [Description("A label the model scores below this is removed (model-disagrees). Default: the model's per-tag threshold x --disagree-scale.")]
+        [Description("A label the model scores below this on the whole image and on every region is removed (model-disagrees). Default: 0.7.")]
         public float? DisagreeFloor { get; init; }
 
         [CommandOption("--disagree-scale <S>")]
-        [Description("Per-tag floor = the model's threshold x this, when no global floor is given. Default: 0.5.")]
+        [Description("Use per-tag floors instead: the model's threshold for the tag x this.")]
         public float? DisagreeScale { get; init; }
 
         [CommandOption("--outlier-fraction <F>")]
@@ -52,7 +52,7 @@ public sealed class CleanCommand(IAnsiConsole console) : AsyncCommand<CleanComma
         var defaults = new CleanOptions();
         var options = new CleanOptions
         {
-            DisagreeFloor = settings.DisagreeFloor,
+            DisagreeFloor = settings.DisagreeScale is null ? settings.DisagreeFloor ?? defaults.DisagreeFloor : null,
             DisagreeThresholdScale = settings.DisagreeScale ?? defaults.DisagreeThresholdScale,
             OutlierFraction = settings.OutlierFraction ?? defaults.OutlierFraction,
             MinSamples = settings.MinSamples ?? defaults.MinSamples,

@@ -58,7 +58,7 @@ public sealed class EngineStartSettings : ClusterSettings
     public float? Floor { get; init; }
 
     [CommandOption("--clean-floor <F>")]
-    [Description("Clean: remove a tag scored below this (model-disagrees). Default: 0.6.")]
+    [Description("Clean: remove a tag the model scores below this on the whole image and on every region (model-disagrees). Default: 0.7.")]
     public float? CleanFloor { get; init; }
 
     [CommandOption("--clean-scale <S>")]
@@ -66,7 +66,7 @@ public sealed class EngineStartSettings : ClusterSettings
     public float? CleanScale { get; init; }
 
     [CommandOption("--outlier-fraction <F>")]
-    [Description("Clean: share of each tag's regions removed as outliers (RAM: 0.1). 0 turns it off.")]
+    [Description("Clean: share of each tag's regions removed as outliers. Default: 0.02 (RAM: 0.1; see docs/engine.md). 0 turns it off.")]
     public double? OutlierFraction { get; init; }
 
     [CommandOption("--min-samples <N>")]

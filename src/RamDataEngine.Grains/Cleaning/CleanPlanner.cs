@@ -6,8 +6,11 @@ namespace RamDataEngine.Grains.Cleaning;
 /// <summary>How a clean campaign judges labels (RAM's fourth step).</summary>
 public sealed record CleanOptions
 {
-    /// <summary>A final tag whose model score is below this floor is removed (<c>model-disagrees</c>); null = the model's per-tag thresholds scaled by <see cref="DisagreeThresholdScale"/>.</summary>
-    public float? DisagreeFloor { get; init; }
+    /// <summary>
+    /// A final tag whose model score (on the whole image or its best region) is below this floor is removed
+    /// (<c>model-disagrees</c>); null = the model's per-tag thresholds scaled by <see cref="DisagreeThresholdScale"/>.
+    /// </summary>
+    public float? DisagreeFloor { get; init; } = 0.7f;
 
     /// <summary>With no global floor: per-tag floor = the model's threshold for the tag times this.</summary>
     public float DisagreeThresholdScale { get; init; } = 0.5f;
