@@ -1,12 +1,10 @@
 using RamDataEngine.Contracts;
-using RamDataEngine.Core.Synthetic;
 using RamDataEngine.Datasets.Shards;
 using RamDataEngine.Datasets.Versions;
 using RamDataEngine.Grains.Cleaning;
-using RamDataEngine.Grains.Ingest;
 using RamDataEngine.Grains.Models;
-using RamDataEngine.Grains.Parsing;
 using RamDataEngine.Grains.Tests.Campaigns;
+using RamDataEngine.Grains.Tests.Models;
 using RamDataEngine.Storage;
 using RamDataEngine.Testing;
 
@@ -26,21 +24,16 @@ public sealed class CleanCampaignTests(ThreeSiloFixture fixture)
     [Fact]
     public async Task Clean_ThreeSilosThenOneSilo_SameLabelsAndEveryLabelAccountedFor()
     {
-        var grains = fixture.Cluster.Grains;
-        using var source = new TempDirectory("clean-source");
-        var generated = await SceneDatasetWriter.WriteAsync(source.Path, 120, new SceneGeneratorOptions { Seed = 11 });
-        await RunAsync(grains, "c-clean-ingest", await IngestPlanner.PlanAsync(_catalog.Store, "c-clean-ingest", Dataset, generated.JsonlPath, rowsPerShard: 30));
-        await RunAsync(grains, "c-clean-parse", await ParsePlanner.PlanAsync(new VocabularyStore(_catalog.Store), Dataset, VocabularySources.SceneTags()));
-        await RunAsync(grains, "c-clean-featurize", ModelPlanners.Featurize(Dataset));
-        var model = await TrainAsync(grains, "job-clean-train", new TrainingJobSpec { Operation = "train", Dataset = Dataset, MaxEpochs = 6 });
-        var annotated = await RunAsync(grains, "c-clean-annotate", ModelPlanners.Annotate(Dataset, model));
+        await ModelTestData.PrepareAsync(fixture.Cluster, _catalog, Dataset);
+        var (_, model) = await ModelTestData.TrainAsync(fixture.Cluster, "job-clean-train", new TrainingJobSpec { Operation = "train", Dataset = Dataset, MaxEpochs = 6 });
+        var annotated = await ModelTestData.RunCampaignAsync(fixture.Cluster, "c-clean-annotate", ModelPlanners.Annotate(Dataset, model));
         int input = annotated.OutputVersion!.Value;
 
         // A copy of the data as it is now, for the same campaign on a one-silo cluster below.
         using var copy = new TempDirectory("clean-one-silo");
         CopyData(fixture.Storage.Path, copy.Path);
 
-        var threeSilos = await RunAsync(grains, "c-clean-3", CleanPlanner.Plan(Dataset, model, input, Options));
+        var threeSilos = await ModelTestData.RunCampaignAsync(fixture.Cluster, "c-clean-3", CleanPlanner.Plan(Dataset, model, input, Options));
         var cleaned = await _catalog.OpenAsync(Dataset, threeSilos.OutputVersion!.Value);
         Assert.Equal(CleanPlanner.Kind, cleaned.Lineage.Operation);
         var before = await ReadLabelsAsync(_catalog, await _catalog.OpenAsync(Dataset, input));
@@ -67,27 +60,11 @@ public sealed class CleanCampaignTests(ThreeSiloFixture fixture)
         var oneCatalog = new DatasetCatalog(new LocalFolderBlobStore(copy.Path), TimeProvider.System);
         await using (var one = await RamTestCluster.StartAsync(copy.Path, silos: 1))
         {
-            var oneSilo = await RunAsync(one.Grains, "c-clean-1", CleanPlanner.Plan(Dataset, model, input, Options));
+            var oneSilo = await ModelTestData.RunCampaignAsync(one, "c-clean-1", CleanPlanner.Plan(Dataset, model, input, Options));
             var single = await ReadLabelsAsync(oneCatalog, await oneCatalog.OpenAsync(Dataset, oneSilo.OutputVersion!.Value));
             Assert.Equal(after.Count, single.Count);
             foreach (var (id, row) in after) Assert.Equal(row.ToString(), single[id].ToString());
         }
-    }
-
-    private static async Task<CampaignStatus> RunAsync(IGrainFactory grains, string id, CampaignSpec spec)
-    {
-        var status = await CampaignRuns.RunAsync(grains, id, spec);
-        Assert.True(status.Phase == CampaignPhase.Completed, $"{id}: {status.Phase} {status.Message}");
-        return status;
-    }
-
-    private static async Task<ModelRecord> TrainAsync(IGrainFactory grains, string jobId, TrainingJobSpec spec)
-    {
-        var job = grains.GetGrain<ITrainingJobGrain>(jobId);
-        await job.StartAsync(spec);
-        var status = await Eventually.UntilAsync(() => job.GetStatusAsync(), s => s.IsFinished, TimeSpan.FromMinutes(2), $"training job {jobId}");
-        Assert.True(status.Phase == TrainingJobPhase.Completed, status.Message);
-        return (await grains.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.DefaultKey).GetAsync(status.ModelId!))!;
     }
 
     /// <summary>Datasets, models and vocabularies, without the first cluster's grain state and reminders.</summary>

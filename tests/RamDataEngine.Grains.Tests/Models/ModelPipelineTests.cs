@@ -134,14 +134,9 @@ public sealed class ModelPipelineTests(ThreeSiloFixture fixture)
 
     private async Task<ModelRecord> TrainAsync(string jobId, TrainingJobSpec spec)
     {
-        var job = fixture.Cluster.Grains.GetGrain<ITrainingJobGrain>(jobId);
-        await job.StartAsync(spec);
-        var status = await Eventually.UntilAsync(() => job.GetStatusAsync(), s => s.IsFinished, TimeSpan.FromMinutes(2), $"training job {jobId}");
-        Assert.True(status.Phase == TrainingJobPhase.Completed, status.Message);
+        var (status, record) = await ModelTestData.TrainAsync(fixture.Cluster, jobId, spec);
         // Training jobs prefer the gpu silo (GpuPreferredPlacement).
         Assert.Equal(RamTestCluster.GpuSiloName, fixture.Cluster.SiloAddresses()[status.Silo!]);
-        var record = await fixture.Cluster.Grains.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.DefaultKey).GetAsync(status.ModelId!);
-        Assert.NotNull(record);
         return record;
     }
 

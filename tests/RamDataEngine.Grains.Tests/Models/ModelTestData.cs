@@ -30,4 +30,16 @@ internal static class ModelTestData
         Assert.True(status.Phase == CampaignPhase.Completed, status.Message);
         return status;
     }
+
+    /// <summary>Runs a training job to its end and returns its final status and the model version it registered.</summary>
+    public static async Task<(TrainingJobStatus Status, ModelRecord Model)> TrainAsync(RamTestCluster cluster, string jobId, TrainingJobSpec spec)
+    {
+        var job = cluster.Grains.GetGrain<ITrainingJobGrain>(jobId);
+        await job.StartAsync(spec);
+        var status = await Eventually.UntilAsync(() => job.GetStatusAsync(), s => s.IsFinished, TimeSpan.FromMinutes(2), $"training job {jobId}");
+        Assert.True(status.Phase == TrainingJobPhase.Completed, status.Message);
+        var record = await cluster.Grains.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.DefaultKey).GetAsync(status.ModelId!);
+        Assert.NotNull(record);
+        return (status, record);
+    }
 }
