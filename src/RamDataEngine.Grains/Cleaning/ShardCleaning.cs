@@ -21,17 +21,15 @@ internal sealed class ShardCleaning
     private readonly (int Batch, int Row)[] _labelRows;
     private readonly FeaturesLayer _features;
     private readonly (int Batch, int Row)[] _featureRows;
-    private readonly float[][] _scores;
     private readonly Verdict[][] _verdicts;
 
     private ShardCleaning(
-        List<LabelsShardBatch> labels, (int, int)[] labelRows, FeaturesLayer features, (int, int)[] featureRows, float[][] scores, Verdict[][] verdicts, ShardProvenance provenance)
+        List<LabelsShardBatch> labels, (int, int)[] labelRows, FeaturesLayer features, (int, int)[] featureRows, Verdict[][] verdicts, ShardProvenance provenance)
     {
         _labels = labels;
         _labelRows = labelRows;
         _features = features;
         _featureRows = featureRows;
-        _scores = scores;
         _verdicts = verdicts;
         Provenance = provenance;
     }
@@ -83,7 +81,6 @@ internal sealed class ShardCleaning
             throw new ShardInputException($"Shard {context.ShardId}: the features layer has {featureRows.Length} rows, the labels layer {labelRows.Length}.");
 
         float[] floors = Floors(model, options);
-        var scores = new float[labelRows.Length][];
         var verdicts = new Verdict[labelRows.Length][];
         int first = 0;
         foreach (var batch in features.Batches)
@@ -97,7 +94,6 @@ internal sealed class ShardCleaning
                 var (lb, lr) = labelRows[row];
                 long id = labels[lb].Ids[lr];
                 if (batch.Ids[i] != id) throw new ShardInputException($"Shard {context.ShardId}: row {row} is id {batch.Ids[i]} in the features layer but {id} in the labels layer.");
-                scores[row] = global.Row(i).ToArray();
                 rejected[i] = FeaturizeStage.IsRejected(batch, i, features.Regions);
                 if (!rejected[i] && features.Regions > 0) withRegions.Add(i);
             }
@@ -111,13 +107,13 @@ internal sealed class ShardCleaning
                 var (lb, lr) = labelRows[row];
                 bool hasRegions = j < withRegions.Count && withRegions[j] == i;
                 var regions = hasRegions ? new RegionScores(regionScores!, j++, features.Regions) : default;
-                verdicts[row] = Judge(labels[lb].TagIds[lr], scores[row], floors, rejected[i], regions, context.ShardId, labels[lb].Ids[lr]);
+                verdicts[row] = Judge(labels[lb].TagIds[lr], global.Row(i), floors, rejected[i], regions, context.ShardId, labels[lb].Ids[lr]);
             }
 
             first += batch.Count;
         }
 
-        return new ShardCleaning(labels, labelRows, features, featureRows, scores, verdicts, provenance);
+        return new ShardCleaning(labels, labelRows, features, featureRows, verdicts, provenance);
     }
 
     /// <summary>Writes the cleaned labels layer: kept labels with fresh scores, provenance carried over, removals added with their reasons.</summary>
@@ -157,7 +153,7 @@ internal sealed class ShardCleaning
                 else
                 {
                     tags.Add(tag);
-                    tagScores.Add(_scores[row][tag]);
+                    tagScores.Add(_verdicts[row][kept].Score);
                     tagCounts[tag] = tagCounts.GetValueOrDefault(tag) + 1;
                 }
             }
@@ -190,20 +186,20 @@ internal sealed class ShardCleaning
             : thresholds.Select(t => t * options.DisagreeThresholdScale).ToArray();
     }
 
-    private static Verdict[] Judge(ReadOnlySpan<int> tags, float[] scores, float[] floors, bool rejected, RegionScores regions, int shard, long id)
+    private static Verdict[] Judge(ReadOnlySpan<int> tags, ReadOnlySpan<float> scores, float[] floors, bool rejected, RegionScores regions, int shard, long id)
     {
         var kept = new List<Verdict>(tags.Length);
         foreach (int tag in tags)
         {
             if ((uint)tag >= (uint)scores.Length) throw new ShardInputException($"Shard {shard}: row {id} has tag id {tag}; the model has {scores.Length} tags.");
 
-            // A rejected image has nothing to disagree with: its labels stay as they are.
+            // A rejected image has nothing to disagree with: its labels stay as they are, scored 0 as annotate scores them.
             // The model's evidence is its best view of the tag: the whole image or one region (a small object may show
             // only there).
             int best = regions.Best(tag);
             float evidence = best < 0 ? scores[tag] : Math.Max(scores[tag], regions.Score(best, tag));
             if (!rejected && evidence < floors[tag]) continue;
-            kept.Add(new Verdict(tag, best));
+            kept.Add(new Verdict(tag, best, rejected ? 0f : scores[tag]));
         }
 
         return kept.ToArray();
@@ -252,8 +248,11 @@ internal sealed class ShardCleaning
 
     private static Span<T> Span<T>(List<T> list) => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list);
 
-    /// <summary>A label that survived disagreement and the region scoring highest for its tag (-1: no regions to test).</summary>
-    public readonly record struct Verdict(int Tag, int Region)
+    /// <summary>
+    /// A label that survived disagreement, the region scoring highest for its tag (-1: no regions to test) and the model's
+    /// score of the tag on the whole image (what the cleaned layer records).
+    /// </summary>
+    public readonly record struct Verdict(int Tag, int Region, float Score)
     {
         public bool HasRegion => Region >= 0;
     }
