@@ -35,6 +35,13 @@ public sealed class RamAppTests : IDisposable
         Assert.True(reportCode == 0, report);
         Assert.Contains("│ +cleaning ", report);
         Assert.Contains("│ fine-tuned ", report);
+
+        // Judged against other truth: the run's own parsed tags (version 2) as truth give the parsed row P = R = 1.
+        string dataset = engineId["engine-".Length..];
+        var (againCode, again) = await RunAsync("engine", "report", engineId, "--truth-from", $"{dataset}@2", "--data", data);
+        Assert.True(againCode == 0, again);
+        Assert.Contains($"judged against {dataset}@2", again);
+        Assert.Matches(@"│ parsed\s+│ v2\s+│\s*\d+\s*│ 1\.000\s+│ 1\.000\s+│", again);
     }
 
     [Fact]
