@@ -727,6 +727,10 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
             spec.SourcePlanPath,
             Config = spec.Config.OrderBy(p => p.Key, StringComparer.Ordinal).ToList(),
         });
+
+        // An analysis campaign (no commit) is another campaign than the committing one of the same stages; the suffix
+        // leaves the hashes of committing campaigns (recorded in manifests) as they were.
+        if (!spec.Commits) canonical += "|no-commit";
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..16];
     }
 
