@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using RamDataEngine.Cli.Infrastructure;
 using RamDataEngine.Contracts;
 using RamDataEngine.Core.Evaluation;
+using RamDataEngine.Grains.Cleaning;
 using RamDataEngine.Grains.Models;
 using RamDataEngine.Grains.Parsing;
 using RamDataEngine.Storage;
@@ -121,6 +122,10 @@ public sealed class AnnotateCommand(IAnsiConsole console) : AsyncCommand<Annotat
         [Description("Model tags scored below this are not kept at all. Default: 0.05.")]
         public float? Floor { get; init; }
 
+        [CommandOption("--clean")]
+        [Description("Relabel: clean the new labels with the same model (default clean options, see `ram clean`) before the one commit.")]
+        public bool Clean { get; init; }
+
         [CommandOption("--max-in-flight <N>")]
         public int MaxInFlight { get; init; } = 8;
     }
@@ -141,7 +146,8 @@ public sealed class AnnotateCommand(IAnsiConsole console) : AsyncCommand<Annotat
             await engine.Store.WriteAsync(thresholdBlob, bytes, default, cancellationToken);
         }
 
-        var spec = ModelPlanners.Annotate(dataset, manifest.Record, version, settings.Threshold, thresholdBlob, settings.Floor, settings.MaxInFlight);
+        var spec = ModelPlanners.Annotate(
+            dataset, manifest.Record, version, settings.Threshold, thresholdBlob, settings.Floor, settings.MaxInFlight, settings.Clean ? new CleanOptions() : null);
         var status = await ModelCommandRunner.RunCampaignAsync(console, engine, $"annotate-{dataset}", spec, cancellationToken);
         return status.Phase == CampaignPhase.Completed ? 0 : 1;
     }

@@ -67,6 +67,25 @@ public sealed class CleanCampaignTests(ThreeSiloFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task Relabel_WithClean_AnnotatesAndCleansInOneCampaignAndOneCommit()
+    {
+        const string dataset = "relabel-clean";
+        await ModelTestData.PrepareAsync(fixture.Cluster, _catalog, dataset);
+        var (_, model) = await ModelTestData.TrainAsync(fixture.Cluster, "job-relabel-clean", new TrainingJobSpec { Operation = "train", Dataset = dataset, MaxEpochs = 6 });
+
+        var spec = ModelPlanners.Annotate(dataset, model, clean: Options);
+        var status = await ModelTestData.RunCampaignAsync(fixture.Cluster, "c-relabel-clean", spec);
+
+        Assert.Equal([AnnotateStage.StageName, CleanPlanner.SampleStage, CleanPlanner.ApplyStage], spec.Stages);
+        Assert.Equal(4, status.OutputVersion);
+        var version = await _catalog.OpenAsync(dataset, 4);
+        Assert.Equal("relabel", version.Lineage.Operation);
+        var rows = await ReadLabelsAsync(_catalog, version);
+        Assert.Contains(rows.Values, r => r.Added.Length > 0);
+        Assert.Contains(rows.Values, r => r.Reasons.Contains("model-disagrees"));
+    }
+
     /// <summary>Datasets, models and vocabularies, without the first cluster's grain state and reminders.</summary>
     private static void CopyData(string from, string to)
     {
