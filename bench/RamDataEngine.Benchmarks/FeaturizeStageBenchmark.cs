@@ -56,8 +56,9 @@ public sealed class FeaturizeStageBenchmark : IBenchmark
                 Rows = images.Count,
                 Files = new Dictionary<string, ShardFileRef> { [ShardFileKinds.Base] = new(basePath, await ShardFiles.ComputeSha256Async(store, basePath, cancellationToken), 0, images.Count) },
             };
-            using var encoders = new EncoderProvider(Options.Create(new FeaturizeOptions { Threads = threads }));
-            var encoder = (OnnxResNet18Encoder)encoders.Get(Model.ComputeDevice.Cpu).Encoder;
+            // One encoder, the one the raw passes use too: stage and raw run the same ONNX session with the same threads.
+            using var encoders = new EncoderProvider(Options.Create(new FeaturizeOptions { Threads = threads, Encoders = 1 }));
+            var encoder = (OnnxResNet18Encoder)encoders.Describe(Model.ComputeDevice.Cpu);
             var stage = new FeaturizeStage(encoders, NullLogger<FeaturizeStage>.Instance);
             var input = new float[3 * 224 * 224];
             for (int i = 0; i < input.Length; i++) input[i] = (i % 255) - 120f;

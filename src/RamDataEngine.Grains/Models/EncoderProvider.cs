@@ -15,6 +15,10 @@ public sealed class FeaturizeOptions
     [Range(0, 1024)]
     public int Threads { get; set; } = 1;
 
+    /// <summary>Encoders (ONNX sessions) per device; 0 = one per core for the CPU, one per GPU. Each runs one call at a time.</summary>
+    [Range(0, 256)]
+    public int Encoders { get; set; }
+
     /// <summary>Images encoded per call (decoded images held at once).</summary>
     [Range(1, 4096)]
     public int BatchSize { get; set; } = 32;
@@ -27,43 +31,126 @@ public sealed class FeaturizeOptions
 }
 
 /// <summary>
-/// The silo's image encoders, created once per device and shared by every featurize task on the silo. An encoder
-/// runs one call at a time (its buffers are reused), so callers take <see cref="Lease"/> around each call.
+/// The silo's image encoders: per device a small pool, created on first use and shared by every featurize task on the
+/// silo. An encoder runs one call at a time (it reuses its buffers), so a task rents one around each call; with one
+/// encoder per core, featurize tasks on a CPU silo encode in parallel instead of queueing on one ONNX session.
 /// </summary>
 public sealed class EncoderProvider(IOptions<FeaturizeOptions> options) : IDisposable
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<ComputeDevice, Entry> _encoders = [];
+    private readonly Dictionary<ComputeDevice, Pool> _pools = [];
 
     public FeaturizeOptions Options => options.Value;
 
-    /// <summary>The encoder for <paramref name="device"/>, created on first use (loading the ONNX model costs ~1 s).</summary>
-    public Entry Get(ComputeDevice device)
+    /// <summary>Encoders kept for <paramref name="device"/>: <see cref="FeaturizeOptions.Encoders"/>, else one per core on the CPU and one on a GPU.</summary>
+    public int PoolSize(ComputeDevice device)
+        => Options.Encoders > 0 ? Options.Encoders : device == ComputeDevice.Cpu ? Environment.ProcessorCount : 1;
+
+    /// <summary>
+    /// An encoder of <paramref name="device"/> for one call (or a few in a row), waiting while all are busy; creating the
+    /// first ones costs ~1 s each (loading the ONNX model). Dispose the lease to hand it back.
+    /// </summary>
+    public async Task<Lease> RentAsync(ComputeDevice device, CancellationToken cancellationToken)
     {
-        lock (_gate)
+        var pool = PoolOf(device);
+        await pool.Slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            if (_encoders.TryGetValue(device, out var entry)) return entry;
-            var encoder = new OnnxResNet18Encoder(new OnnxResNet18EncoderOptions { Threads = Options.Threads, Device = device, Regions = Options.Regions });
-            entry = new Entry(encoder);
-            _encoders[device] = entry;
-            return entry;
+            var encoder = pool.Idle.TryPop(out var idle) ? idle : pool.Create();
+            return new Lease(pool, encoder);
+        }
+        catch
+        {
+            pool.Slots.Release();
+            throw;
         }
     }
+
+    /// <summary>The first encoder of <paramref name="device"/> (created if needed), for its id, dimension and regions, or for benchmarks.</summary>
+    public IImageEncoder Describe(ComputeDevice device) => PoolOf(device).First();
 
     public void Dispose()
     {
         lock (_gate)
         {
-            foreach (var entry in _encoders.Values) entry.Encoder.Dispose();
-            _encoders.Clear();
+            foreach (var pool in _pools.Values) pool.Dispose();
+            _pools.Clear();
         }
     }
 
-    /// <summary>One encoder and the semaphore serialising its calls.</summary>
-    public sealed class Entry(IImageEncoder encoder)
+    private Pool PoolOf(ComputeDevice device)
     {
-        public IImageEncoder Encoder { get; } = encoder;
+        lock (_gate)
+        {
+            if (!_pools.TryGetValue(device, out var pool))
+            {
+                var settings = new OnnxResNet18EncoderOptions { Threads = Options.Threads, Device = device, Regions = Options.Regions };
+                pool = new Pool(PoolSize(device), () => new OnnxResNet18Encoder(settings));
+                _pools[device] = pool;
+            }
 
-        public SemaphoreSlim Lease { get; } = new(1, 1);
+            return pool;
+        }
+    }
+
+    /// <summary>A rented encoder; disposing it returns the encoder to its pool.</summary>
+    public sealed class Lease : IDisposable
+    {
+        private Pool? _pool;
+
+        internal Lease(Pool pool, IImageEncoder encoder)
+        {
+            _pool = pool;
+            Encoder = encoder;
+        }
+
+        public IImageEncoder Encoder { get; }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _pool, null) is not { } pool) return;
+            pool.Idle.Push(Encoder);
+            pool.Slots.Release();
+        }
+    }
+
+    internal sealed class Pool(int size, Func<IImageEncoder> factory) : IDisposable
+    {
+        private readonly List<IImageEncoder> _all = [];
+
+        public SemaphoreSlim Slots { get; } = new(size, size);
+
+        public System.Collections.Concurrent.ConcurrentStack<IImageEncoder> Idle { get; } = new();
+
+        /// <summary>A new encoder, kept for disposal; called with a slot held, so at most <c>size</c> exist.</summary>
+        public IImageEncoder Create()
+        {
+            var encoder = factory();
+            lock (_all) _all.Add(encoder);
+            return encoder;
+        }
+
+        /// <summary>Some encoder of the pool, made (and left idle) when none exists yet.</summary>
+        public IImageEncoder First()
+        {
+            lock (_all)
+            {
+                if (_all.Count > 0) return _all[0];
+            }
+
+            // Made outside the lock (it loads the model); a rare race makes one encoder more than needed, still pooled.
+            var encoder = Create();
+            Idle.Push(encoder);
+            return encoder;
+        }
+
+        public void Dispose()
+        {
+            lock (_all)
+            {
+                foreach (var encoder in _all) encoder.Dispose();
+                _all.Clear();
+            }
+        }
     }
 }

@@ -47,8 +47,7 @@ public sealed partial class FeaturizeStage(EncoderProvider encoders, ILogger<Fea
     public async Task<ShardStageResult> RunAsync(ShardStageContext context, CancellationToken cancellationToken)
     {
         var device = ParseDevice(context.Config.GetValueOrDefault(DeviceKey));
-        var entry = encoders.Get(device);
-        var encoder = entry.Encoder;
+        var encoder = encoders.Describe(device);
         var decoder = new ImageDecoder(encoders.Options.Decode);
         var input = context.RequireInput();
         var baseFile = input.Files[ShardFileKinds.Base];
@@ -98,15 +97,8 @@ public sealed partial class FeaturizeStage(EncoderProvider encoders, ILogger<Fea
 
                     if (images.Count > 0)
                     {
-                        await entry.Lease.WaitAsync(cancellationToken);
-                        try
-                        {
-                            encoder.Encode(images, features, 0, cancellationToken);
-                        }
-                        finally
-                        {
-                            entry.Lease.Release();
-                        }
+                        using var lease = await encoders.RentAsync(device, cancellationToken);
+                        lease.Encoder.Encode(images, features, 0, cancellationToken);
                     }
 
                     for (int i = 0; i < count; i++)

@@ -72,4 +72,20 @@ public sealed class FeaturizeStageTests : IDisposable
         var e = Assert.Throws<ArgumentException>(() => FeaturizeStage.ParseDevice("tpu"));
         Assert.Contains("device", e.Message);
     }
+
+    [Fact]
+    public async Task EncoderProvider_PoolOfTwo_RentsTwoEncodersAtOnceAndMakesTheThirdWait()
+    {
+        using var encoders = new EncoderProvider(Options.Create(new FeaturizeOptions { Threads = 1, Encoders = 2 }));
+        var first = await encoders.RentAsync(Model.ComputeDevice.Cpu, default);
+        var second = await encoders.RentAsync(Model.ComputeDevice.Cpu, default);
+        Assert.NotSame(first.Encoder, second.Encoder);
+
+        var third = encoders.RentAsync(Model.ComputeDevice.Cpu, default);
+        Assert.False(third.IsCompleted);
+        first.Dispose();
+        using var reused = await third;
+        Assert.Same(first.Encoder, reused.Encoder);
+        second.Dispose();
+    }
 }
