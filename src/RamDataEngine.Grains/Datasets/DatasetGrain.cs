@@ -55,8 +55,19 @@ public sealed class DatasetGrain(DatasetCatalog catalog) : Grain, IDatasetGrain
         }
         catch (DatasetConflictException e)
         {
-            throw new CommitConflictException(e.Message);
+            // The campaign's own earlier commit (it landed, then its silo died before the campaign recorded it): the
+            // same commit again is that version, not a conflict. A campaign commits once, so its id names it.
+            return await EarlierCommitAsync(request, cancellationToken) ?? throw new CommitConflictException(e.Message);
         }
+    }
+
+    private async Task<DatasetVersionInfo?> EarlierCommitAsync(DatasetCommitRequest request, CancellationToken cancellationToken)
+    {
+        if (request.CampaignId is null) return null;
+        int version = (request.ParentVersion ?? 0) + 1;
+        if (await catalog.GetHeadVersionAsync(Dataset, cancellationToken) is not { } head || head < version) return null;
+        var root = await catalog.OpenAsync(Dataset, version, cancellationToken);
+        return root.Lineage.CampaignId == request.CampaignId && root.Lineage.ConfigHash == request.ConfigHash ? ToInfo(root) : null;
     }
 
     internal static DatasetVersionInfo ToInfo(VersionRoot root) => new(
