@@ -22,7 +22,7 @@ public sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoCommand
     public sealed class Settings : EngineSettings
     {
         [CommandOption("--count <N>")]
-        [Description("Images to generate. Default: 4000 (about 4 minutes on 2 shared cores); raise it for a bigger run.")]
+        [Description("Images to generate. Default: 4000 (about 2 minutes on 2 cores); raise it for a bigger run.")]
         public int Count { get; init; } = DefaultCount;
 
         [CommandOption("--seed <SEED>")]
