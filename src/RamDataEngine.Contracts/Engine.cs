@@ -236,4 +236,7 @@ public sealed record EngineReport
     [Id(7)] public IReadOnlyDictionary<string, int> UnknownTruthNames { get; init; } = new Dictionary<string, int>();
 
     [Id(8)] public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>A sign the run did more harm than good, found without truth (e.g. cleaning removed a large share of the labels).</summary>
+    [Id(9)] public string? Warning { get; init; }
 }

@@ -84,6 +84,7 @@ public static class EngineView
     /// <summary>Label quality per step and model quality per model, against the truth, on the held-out split.</summary>
     public static void PrintReport(IAnsiConsole console, EngineReport report)
     {
+        if (report.Warning is { } warning) console.MarkupLineInterpolated($"[yellow]Warning: {warning}[/]");
         if (!report.HasTruth)
         {
             console.MarkupLineInterpolated($"[yellow]{report.Message ?? "No truth to evaluate against."}[/]");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using RamDataEngine.Contracts;
 using RamDataEngine.Core.Evaluation;
 using RamDataEngine.Datasets.Shards;
@@ -17,6 +18,12 @@ public static class EngineEvaluator
 {
     public const string Split = "test";
 
+    /// <summary>The name of the label step whose version is the cleaned one (the step before it is the annotated one).</summary>
+    public const string CleaningStep = "+cleaning";
+
+    /// <summary>Cleaning that removes more than this share of the labels it was given gets a warning in the report.</summary>
+    public const double CleaningWarningShare = 0.2;
+
     public static async Task<EngineReport> EvaluateAsync(
         DatasetCatalog catalog, VocabularyStore vocabularies, ModelStore models, string engineId, string dataset,
         IReadOnlyList<(string Name, int Version)> labelSteps, IReadOnlyList<(string Name, string ModelId)> modelSteps, DateTimeOffset now,
@@ -26,6 +33,7 @@ public static class EngineEvaluator
         ArgumentNullException.ThrowIfNull(modelSteps);
         var report = new EngineReport { EngineId = engineId, Dataset = dataset, Split = Split, CreatedAt = now };
         if (labelSteps.Count == 0) return report with { Message = "Nothing to evaluate." };
+        report = report with { Warning = await CleaningWarningAsync(catalog, dataset, labelSteps, cancellationToken) };
         var filter = RowFilter.Parse("split=" + Split);
         bool hasTruth = truth is not null
             ? truth.Keys.Any(RowFilter.IsTestRow)
@@ -69,6 +77,31 @@ public static class EngineEvaluator
         }
 
         return report with { HasTruth = true, Labels = labels, Models = modelRows, UnknownTruthNames = new Dictionary<string, int>(last!.UnknownTruthNames) };
+    }
+
+    /// <summary>
+    /// Labels in the annotated and the cleaned versions (their manifests' per-tag counts): a model that rejects many of
+    /// the labels it was trained on is too weak to judge them (coco_mini: docs/engine.md). Needs no truth.
+    /// </summary>
+    private static async Task<string?> CleaningWarningAsync(
+        DatasetCatalog catalog, string dataset, IReadOnlyList<(string Name, int Version)> labelSteps, CancellationToken cancellationToken)
+    {
+        int clean = labelSteps.ToList().FindIndex(s => s.Name == CleaningStep);
+        if (clean < 1) return null;
+        var (beforeVersion, afterVersion) = (labelSteps[clean - 1].Version, labelSteps[clean].Version);
+        long before = (await catalog.OpenAsync(dataset, beforeVersion, cancellationToken)).TagCounts.Values.Sum();
+        long after = (await catalog.OpenAsync(dataset, afterVersion, cancellationToken)).TagCounts.Values.Sum();
+        return CleaningWarning(dataset, beforeVersion, before, afterVersion, after);
+    }
+
+    /// <summary>The warning for a cleaning that took <paramref name="before"/> labels to <paramref name="after"/>, or null when it removed at most <see cref="CleaningWarningShare"/>.</summary>
+    internal static string? CleaningWarning(string dataset, int beforeVersion, long before, int afterVersion, long after)
+    {
+        if (before <= 0 || (before - after) <= CleaningWarningShare * before) return null;
+        double share = (before - after) / (double)before;
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"Cleaning removed {before - after:N0} of {before:N0} labels ({share:P0}): the preliminary model rejects many labels, a sign it is too weak to judge them (too little data?). See `ram datasets diff {dataset}@{beforeVersion} {dataset}@{afterVersion}`; consider --skip-clean or a lower --clean-floor.");
     }
 
     private static EngineQualityRow Row(string name, string source, int rows, ClassificationReport report, MeanAveragePrecisionResult map) => new()

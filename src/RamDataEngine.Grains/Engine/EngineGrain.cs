@@ -365,7 +365,7 @@ public sealed partial class EngineGrain(
         {
             var spec = Spec;
             var labels = new List<(string, int)> { ("parsed", Version(EngineSteps.Parse)), ("+generation", Version(EngineSteps.Annotate)) };
-            if (!spec.SkipClean) labels.Add(("+cleaning", Version(EngineSteps.Clean)));
+            if (!spec.SkipClean) labels.Add((EngineEvaluator.CleaningStep, Version(EngineSteps.Clean)));
             var modelSteps = new List<(string, string)> { ("preliminary", Model(EngineSteps.Train)), ("retrained", Model(EngineSteps.Retrain)), ("fine-tuned", Model(EngineSteps.Finetune)) };
             string id = Id;
             var now = time.GetUtcNow();
