@@ -45,6 +45,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
     private readonly PriorityQueue<int, DateTimeOffset> _retries = new();
     private ResultBuffer _unflushed = new();
     private Task? _flushing;
+    private int _dispatchFailures;
     private readonly SemaphoreSlim _stateWrites = new(1, 1);
     private readonly Dictionary<int, ShardInput> _inputs = [];
     private readonly Dictionary<(StageDevice Device, int Slot), SiloAddress> _slotSilos = [];
@@ -351,7 +352,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         }
         catch (Exception e)
         {
-            await DispatchFailedAsync(tasks, e);
+            DispatchFailed(tasks, e);
             return;
         }
 
@@ -361,7 +362,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         }
         catch (Exception e)
         {
-            await DispatchFailedAsync(tasks, e);
+            DispatchFailed(tasks, e);
         }
     }
 
@@ -373,6 +374,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
     /// <summary>Records where the tasks went, for lost-shard detection, and where their slot lives, for grouping.</summary>
     private void Dispatched(int slot, StageDevice device, List<ShardTask> tasks, string silo)
     {
+        _dispatchFailures = 0;
         if (!_siloAddresses.TryGetValue(silo, out var address)) _siloAddresses[silo] = address = SiloAddress.FromParsableString(silo);
         _slotSilos[(device, slot)] = address;
         foreach (var task in tasks)
@@ -384,15 +386,27 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         }
     }
 
-    private async Task DispatchFailedAsync(List<ShardTask> tasks, Exception error)
+    /// <summary>
+    /// The call to the worker failed (no compatible silo, a silo going away): the shards never ran, so it is not their
+    /// fault and no attempt is charged; they wait and are dispatched again with backoff. Quarantine is for shards whose
+    /// own work fails.
+    /// </summary>
+    private void DispatchFailed(List<ShardTask> tasks, Exception error)
     {
+        var now = _time.GetUtcNow();
         foreach (var task in tasks)
         {
-            // A call that failed late (a timeout) may have run and been reported meanwhile: only fail what still waits.
+            // A call that failed late (a timeout) may have run and been reported meanwhile: only requeue what still waits.
             if (!StillInFlight(task)) continue;
             _inFlight.Remove(task.ShardId);
-            await FailAsync(task.ShardId, $"Could not dispatch: {error.Message}", permanent: false, CancellationToken.None);
+            _book.ForgiveAttempt(task.ShardId);
+            _book.Defer(task.ShardId);
+            _retries.Enqueue(task.ShardId, now + Backoff(_dispatchFailures + 1));
         }
+
+        _dispatchFailures = Math.Min(_dispatchFailures + 1, 16);
+        State.Message = $"Waiting to dispatch stage '{tasks[0].Stage}': {error.Message}";
+        LogDispatchRetry(Id, tasks.Count, error.Message);
 
         // No AdvanceAsync here: this runs between other turns, and the next tick (or report) moves the campaign on.
     }
@@ -747,6 +761,9 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId} quarantined shard {ShardId} at stage {Stage}: {Reason}")]
     private partial void LogQuarantined(string campaignId, string stage, int shardId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId} could not dispatch {Count} shards ({Error}); they wait and go again, no attempt charged")]
+    private partial void LogDispatchRetry(string campaignId, int count, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId} lost shard {ShardId} on silo {Silo}; dispatching it again")]
     private partial void LogLost(string campaignId, int shardId, string silo);
