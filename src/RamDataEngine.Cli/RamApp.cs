@@ -28,6 +28,7 @@ public static class RamApp
             config.AddCommand<FinetuneCommand>("finetune").WithDescription("Fine-tune a model on a subset of a dataset version (a new model version with its parent recorded).");
             config.AddCommand<AnnotateCommand>("annotate").WithDescription("Relabel: score every row with a model version and write a labels layer (a new version).");
             config.AddCommand<CleanCommand>("clean").WithDescription("Clean: remove labels the model does not confirm (model-disagrees) and each tag's outlying regions (outlier); a new version.");
+            config.AddCommand<AuditCommand>("audit").WithDescription("Count how often captions name what an image shows (several captions or reviewed labels per image): the caption recall the trust gates need.");
             config.AddCommand<EvaluateCommand>("evaluate").WithDescription("Parsed, model and final tags against the truth: P/R/F1, mAP, per-tag table; --calibrate writes thresholds.");
             config.AddBranch("models", models =>
             {

@@ -94,6 +94,33 @@ public sealed record EngineSpec
     /// <summary>cpu or cuda, for featurize and training.</summary>
     [Id(18)] public string Device { get; init; } = "cpu";
 
+    /// <summary>
+    /// Cross-fitting: rows are split into this many folds by a hash of the row id, and each fold is annotated and cleaned
+    /// by a head trained on the other folds (1 = no cross-fitting: the preliminary model judges every row, its own
+    /// training rows included). Default 5 (docs/engine.md).
+    /// </summary>
+    [Id(19)] public int Folds { get; init; } = DefaultFolds;
+
+    /// <summary>Trust gates: false = the model adds and removes wherever its scores say (the old behaviour, for comparison).</summary>
+    [Id(20)] public bool Gates { get; init; } = true;
+
+    /// <summary>Generation adds a tag only where the estimated precision of its additions reaches this.</summary>
+    [Id(21)] public double AddPrecision { get; init; } = 0.8;
+
+    /// <summary>Tags named by fewer captions than this are left as the captions say.</summary>
+    [Id(22)] public int MinSupport { get; init; } = 20;
+
+    /// <summary>Cleaning touches a tag only where the model confirms at least this share of its caption labels.</summary>
+    [Id(23)] public double CleanConfirm { get; init; } = 0.9;
+
+    /// <summary>A stored caption-recall audit (blob path, from `ram audit` or `--audit FILE`), for data with one caption per image.</summary>
+    [Id(24)] public string? Audit { get; init; }
+
+    /// <summary>The model's best other tags kept per row as candidates in the labels layer (0 = none).</summary>
+    [Id(25)] public int Candidates { get; init; }
+
+    public const int DefaultFolds = 5;
+
     public const float DefaultAnnotateThreshold = 0.85f;
 
     public const float DefaultCleanDisagreeFloor = 0.7f;
@@ -210,6 +237,85 @@ public sealed record EngineQualityRow
     [Id(6)] public double MicroF1 { get; init; }
 
     [Id(7)] public double MacroF1 { get; init; }
+
+    /// <summary>Labels in this set that the parsed tags lack (model additions), and the share of them the truth holds.</summary>
+    [Id(8)] public long Added { get; init; }
+
+    [Id(9)] public double? AddedPrecision { get; init; }
+
+    /// <summary>Of the true tags the parsed tags missed, the share this set holds.</summary>
+    [Id(10)] public double? MissedRecovered { get; init; }
+
+    /// <summary>Parsed tags this set no longer holds (removed by cleaning), and the share of them the truth holds (true labels lost).</summary>
+    [Id(11)] public long Removed { get; init; }
+
+    [Id(12)] public double? RemovedSupported { get; init; }
+
+    /// <summary>Rows that had parsed tags and have no label left.</summary>
+    [Id(13)] public long EmptyRows { get; init; }
+}
+
+/// <summary>One tag's trust gate as the report shows it, with what the run did to the tag.</summary>
+[GenerateSerializer, Immutable, Alias("ram.EngineTagTrust")]
+public sealed record EngineTagTrust
+{
+    [Id(0)] public required string Name { get; init; }
+
+    /// <summary>Rows whose captions name the tag.</summary>
+    [Id(1)] public long Support { get; init; }
+
+    [Id(2)] public double? CaptionRecall { get; init; }
+
+    /// <summary>Estimated precision of the additions at the gate's threshold (or the best reached).</summary>
+    [Id(3)] public double AddPrecision { get; init; }
+
+    [Id(4)] public float? Threshold { get; init; }
+
+    /// <summary>Share of its caption labels the model confirms out of fold.</summary>
+    [Id(5)] public double ConfirmRate { get; init; }
+
+    [Id(6)] public bool Add { get; init; }
+
+    [Id(7)] public bool Clean { get; init; }
+
+    [Id(8)] public string? AddReason { get; init; }
+
+    [Id(9)] public string? CleanReason { get; init; }
+
+    /// <summary>Labels of the tag the run added and removed (all rows).</summary>
+    [Id(10)] public long Added { get; init; }
+
+    [Id(11)] public long Removed { get; init; }
+}
+
+/// <summary>Where the run trusted its model: the gates per tag, summarised (from the annotate and clean campaigns' gate files).</summary>
+[GenerateSerializer, Immutable, Alias("ram.EngineTrustSummary")]
+public sealed record EngineTrustSummary
+{
+    /// <summary>Folds of the cross-fitting (1 = none).</summary>
+    [Id(0)] public int Folds { get; init; }
+
+    /// <summary>Tags named by at least one caption.</summary>
+    [Id(1)] public int TagsJudged { get; init; }
+
+    [Id(2)] public int TagsTrustedToAdd { get; init; }
+
+    [Id(3)] public int TagsTrustedToClean { get; init; }
+
+    /// <summary>Why generation left tags alone: reason kind -> tags (of those with caption support).</summary>
+    [Id(4)] public IReadOnlyDictionary<string, int> AddAbstentions { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Why cleaning left tags alone: reason kind -> tags.</summary>
+    [Id(5)] public IReadOnlyDictionary<string, int> CleanAbstentions { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>The tags the run changed most, then the best-supported ones, with their gates.</summary>
+    [Id(6)] public IReadOnlyList<EngineTagTrust> Tags { get; init; } = [];
+
+    /// <summary>Blob paths of the gate files (annotate, clean).</summary>
+    [Id(7)] public IReadOnlyList<string> GateFiles { get; init; } = [];
+
+    /// <summary>Source of the caption-recall estimates besides the dataset's own multi-caption rows (an audit), if any.</summary>
+    [Id(8)] public string? Audit { get; init; }
 }
 
 /// <summary>The evaluate step's result: label quality per step and model quality per model, against the truth.</summary>
@@ -239,4 +345,10 @@ public sealed record EngineReport
 
     /// <summary>A sign the run did more harm than good, found without truth (e.g. cleaning removed a large share of the labels).</summary>
     [Id(9)] public string? Warning { get; init; }
+
+    /// <summary>The label steps judged on every row with truth (the engine's models trained on the train split's rows; the judgments are out of fold).</summary>
+    [Id(10)] public IReadOnlyList<EngineQualityRow> LabelsAllRows { get; init; } = [];
+
+    /// <summary>The trust gates of the run, without truth; null when the run had no gates.</summary>
+    [Id(11)] public EngineTrustSummary? Trust { get; init; }
 }

@@ -19,6 +19,7 @@ using RamDataEngine.Grains.Models;
 using RamDataEngine.Grains.Parsing;
 using RamDataEngine.Grains.Persistence;
 using RamDataEngine.Grains.Stages;
+using RamDataEngine.Grains.Trust;
 using RamDataEngine.Storage;
 using RamDataEngine.Storage.Azure;
 
@@ -88,6 +89,7 @@ public static class RamHostingExtensions
         services.TryAddSingleton<VocabularyStore>();
         services.TryAddSingleton<EncoderProvider>();
         services.TryAddSingleton<ModelStore>();
+        services.TryAddSingleton<TrustProvider>();
         services.TryAddSingleton<TrainingRunner>();
         // The silo's stop (even a killed silo's) cancels the trainings running on it.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILifecycleParticipant<ISiloLifecycle>, TrainingRunner>(sp => sp.GetRequiredService<TrainingRunner>()));
@@ -96,6 +98,7 @@ public static class RamHostingExtensions
             .AddShardStage<ParseStage>()
             .AddShardStage<MineTermsStage>()
             .AddShardStage<FeaturizeStage>()
+            .AddShardStage<TrustStatsStage>()
             .AddShardStage<AnnotateStage>()
             .AddShardStage<CleanSampleStage>()
             .AddShardStage<CleanApplyStage>();

@@ -19,6 +19,9 @@ public sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoCommand
     /// <summary>Sized for under 10 minutes on 2 CPU cores: featurize runs at about 20 images a second there.</summary>
     public const int DefaultCount = 4000;
 
+    /// <summary>Images in the demo's caption-recall audit (described, not drawn).</summary>
+    public const int AuditCount = 1000;
+
     public sealed class Settings : EngineSettings
     {
         [CommandOption("--count <N>")]
@@ -65,12 +68,21 @@ public sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoCommand
         var ingest = await IngestCommand.IngestAsync(console, engine, generated.JsonlPath, dataset, settings.RowsPerShard, settings.MaxInFlight, cancellationToken);
         if (ingest.Phase != CampaignPhase.Completed) return 1;
 
+        // The trust gates need to know how often captions name what an image shows: an audit of 1,000 other images of
+        // the same captioner with reviewed labels (in practice, a reviewed sample), drawn with another seed.
+        string auditFile = Path.Combine(sourceFolder, "audit.jsonl");
+        if (!File.Exists(auditFile)) SceneDatasetWriter.WriteDescriptions(auditFile, AuditCount, new SceneGeneratorOptions { Seed = settings.Seed + 1_000_003 });
+        string vocabularyId = await new VocabularyStore(engine.Store).SaveAsync(VocabularySources.SceneTags(), cancellationToken);
+        var (auditPath, audit) = await Audits.StoreAsync(engine.Store, auditFile, vocabularyId, exclude: null, cancellationToken);
+
         string engineId = $"engine-{dataset}";
-        console.MarkupLineInterpolated($"3. The engine ([green]{engineId}[/]): parse -> featurize -> train preliminary -> annotate -> clean -> retrain -> fine-tune -> evaluate. Dashboard: [link]{engine.DashboardAddress}[/]");
+        console.MarkupLineInterpolated($"3. Caption-recall audit: {audit.Images:N0} other generated images with reviewed labels ({auditFile}).");
+        console.MarkupLineInterpolated($"4. The engine ([green]{engineId}[/]): parse -> featurize -> train preliminary -> fold heads -> annotate -> clean -> retrain -> fine-tune -> evaluate. Dashboard: [link]{engine.DashboardAddress}[/]");
         var spec = new EngineSpec
         {
             Dataset = dataset,
-            VocabularyId = await new VocabularyStore(engine.Store).SaveAsync(VocabularySources.SceneTags(), cancellationToken),
+            VocabularyId = vocabularyId,
+            Audit = auditPath,
             Epochs = settings.Epochs,
             FinetuneEpochs = settings.FinetuneEpochs,
             Seed = settings.Seed,

@@ -89,11 +89,43 @@ public sealed class EngineStartSettings : ClusterSettings
     [CommandOption("--device <DEVICE>")]
     public string Device { get; init; } = "cpu";
 
+    [CommandOption("--folds <K>")]
+    [Description("Cross-fitting: each of K folds of the rows (by row id) is annotated and cleaned by a head trained on the other folds. Default: 5; 1 = none.")]
+    public int Folds { get; init; } = EngineSpec.DefaultFolds;
+
+    [CommandOption("--no-gates")]
+    [Description("Let the model add and remove wherever its scores say, with no per-tag trust gate (for comparison).")]
+    public bool NoGates { get; init; }
+
+    [CommandOption("--add-precision <P>")]
+    [Description("Generation adds a tag only where the estimated precision of its additions reaches P. Default: 0.8.")]
+    public double AddPrecision { get; init; } = 0.8;
+
+    [CommandOption("--min-support <N>")]
+    [Description("Tags named by fewer captions than N are left as the captions say. Default: 20.")]
+    public int MinSupport { get; init; } = 20;
+
+    [CommandOption("--clean-confirm <C>")]
+    [Description("Cleaning touches a tag only where the model confirms at least this share of its caption labels. Default: 0.9.")]
+    public double CleanConfirm { get; init; } = 0.9;
+
+    [CommandOption("--audit <FILE.jsonl>")]
+    [Description("Images with several captions or reviewed labels (see `ram audit`): the caption recall per tag that generation's gate needs when the dataset has one caption per image.")]
+    public string? Audit { get; init; }
+
+    [CommandOption("--audit-exclude <FILE.jsonl>")]
+    [Description("Leave out of the audit the images whose image_id is in this JSONL (e.g. the dataset's own source file).")]
+    public string? AuditExclude { get; init; }
+
+    [CommandOption("--candidates <K>")]
+    [Description("Keep the model's K best other tags per row in the labels layer (candidate_tag_ids). Default: 0.")]
+    public int Candidates { get; init; }
+
     [CommandOption("--no-watch")]
     [Description("With --gateway: start the run and return at once.")]
     public bool NoWatch { get; init; }
 
-    internal EngineSpec ToSpec(string dataset, int? version, string? vocabularyId)
+    internal EngineSpec ToSpec(string dataset, int? version, string? vocabularyId, string? auditPath = null)
     {
         var defaults = new EngineSpec { Dataset = dataset };
         return new EngineSpec
@@ -117,6 +149,13 @@ public sealed class EngineStartSettings : ClusterSettings
             FinetuneFilter = FinetuneFilter,
             MaxInFlight = MaxInFlight,
             Device = Device,
+            Folds = Folds,
+            Gates = !NoGates,
+            AddPrecision = AddPrecision,
+            MinSupport = MinSupport,
+            CleanConfirm = CleanConfirm,
+            Audit = auditPath,
+            Candidates = Candidates,
         };
     }
 }
@@ -133,7 +172,14 @@ public sealed class EngineStartCommand(IAnsiConsole console) : AsyncCommand<Engi
         string id = settings.Id ?? $"engine-{dataset}-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}";
         var (store, _) = StorageOnly.Open(settings);
         string? vocabularyId = settings.Vocabulary == "none" ? null : await new VocabularyStore(store).SaveAsync(VocabularySources.Load(settings.Vocabulary), cancellationToken);
-        var spec = settings.ToSpec(dataset, version, vocabularyId);
+        string? audit = null;
+        if (settings.Audit is { } auditFile)
+        {
+            if (vocabularyId is null) throw new ArgumentException("--audit needs the vocabulary the captions are parsed with: give --vocab.");
+            (audit, _) = await Audits.StoreAsync(store, auditFile, vocabularyId, settings.AuditExclude, cancellationToken);
+        }
+
+        var spec = settings.ToSpec(dataset, version, vocabularyId, audit);
         if (settings.Gateway is not null)
         {
             using var host = await settings.ConnectAsync(cancellationToken);

@@ -84,22 +84,20 @@ public static class EngineView
     /// <summary>Label quality per step and model quality per model, against the truth, on the held-out split.</summary>
     public static void PrintReport(IAnsiConsole console, EngineReport report)
     {
-        if (report.Warning is { } warning) console.MarkupLineInterpolated($"[yellow]Warning: {warning}[/]");
+        if (report.Warning is { } warning)
+        {
+            foreach (var line in warning.Split(Environment.NewLine)) console.MarkupLineInterpolated($"[yellow]Warning: {line}[/]");
+        }
+
+        if (report.Trust is { } trust) PrintTrust(console, trust);
         if (!report.HasTruth)
         {
             console.MarkupLineInterpolated($"[yellow]{report.Message ?? "No truth to evaluate against."}[/]");
             return;
         }
 
-        var labels = new Table().Title(Markup.Escape($"Label quality against the true labels ({report.Dataset}, {report.Split} split)"))
-            .AddColumns("labels", "version", "rows", "micro P", "micro R", "micro F1", "macro F1", "mAP");
-        foreach (var r in report.Labels)
-        {
-            string version = r.Source[(r.Source.LastIndexOf('@') + 1)..];
-            labels.AddRow(Markup.Escape(r.Name), "v" + Markup.Escape(version), N(r.Rows), P(r.MicroPrecision), P(r.MicroRecall), P(r.MicroF1), P(r.MacroF1), P(r.Map));
-        }
-
-        console.Write(labels);
+        console.Write(LabelTable($"Label quality against the true labels ({report.Dataset}, {report.Split} split)", report.Labels));
+        if (report.LabelsAllRows.Count > 0) console.Write(LabelTable($"Label quality against the true labels ({report.Dataset}, all rows)", report.LabelsAllRows));
         var models = new Table().Title(Markup.Escape($"Models against the true labels ({report.Split} split, each at its calibrated thresholds)"))
             .AddColumns("model", "rows", "mAP", "micro P", "micro R", "micro F1", "macro F1");
         foreach (var r in report.Models) models.AddRow(Markup.Escape(r.Name), N(r.Rows), P(r.Map), P(r.MicroPrecision), P(r.MicroRecall), P(r.MicroF1), P(r.MacroF1));
@@ -110,6 +108,46 @@ public static class EngineView
             console.MarkupLineInterpolated($"[yellow]Truth names not in the vocabulary (ignored):[/] {string.Join(", ", report.UnknownTruthNames.OrderByDescending(p => p.Value).Take(10).Select(p => $"{p.Key} ({p.Value})"))}");
         }
     }
+
+    private static Table LabelTable(string title, IReadOnlyList<EngineQualityRow> rows)
+    {
+        var table = new Table().Title(Markup.Escape(title))
+            .AddColumns("labels", "version", "rows", "micro P", "micro R", "micro F1", "macro F1", "mAP", "added", "added P", "missed found", "removed", "removed true", "empty rows");
+        foreach (var r in rows)
+        {
+            string version = r.Source[(r.Source.LastIndexOf('@') + 1)..];
+            table.AddRow(
+                Markup.Escape(r.Name), "v" + Markup.Escape(version), N(r.Rows), P(r.MicroPrecision), P(r.MicroRecall), P(r.MicroF1), P(r.MacroF1), P(r.Map),
+                N(r.Added), Maybe(r.AddedPrecision), Maybe(r.MissedRecovered), N(r.Removed), Maybe(r.RemovedSupported), N(r.EmptyRows));
+        }
+
+        return table;
+    }
+
+    /// <summary>Where the run trusted its model, without truth: the gates' counts, why tags were left alone, the tags it changed most.</summary>
+    private static void PrintTrust(IAnsiConsole console, EngineTrustSummary trust)
+    {
+        console.MarkupLineInterpolated(
+            $"Trust gates ({(trust.Folds > 1 ? $"{trust.Folds}-fold cross-fitted judgments" : "no cross-fitting")}{(trust.Audit is { } audit ? $", caption recall from {audit}" : "")}): of {N(trust.TagsJudged)} tags the captions name, generation may add [green]{N(trust.TagsTrustedToAdd)}[/] and cleaning may remove from [green]{N(trust.TagsTrustedToClean)}[/]; every other tag stays as the captions say.");
+        if (trust.AddAbstentions.Count > 0)
+            console.MarkupLineInterpolated($"  generation abstains: {string.Join(", ", trust.AddAbstentions.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {N(p.Value)}"))}");
+        if (trust.CleanAbstentions.Count > 0)
+            console.MarkupLineInterpolated($"  cleaning abstains: {string.Join(", ", trust.CleanAbstentions.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {N(p.Value)}"))}");
+        var table = new Table().Title("Tags the run changed most (then the best supported), with their gates")
+            .AddColumns("tag", "support", "added", "removed", "caption recall", "est. add P", "threshold", "confirms", "add", "clean", "why not");
+        foreach (var t in trust.Tags)
+        {
+            string why = string.Join("; ", new[] { t.Add ? null : "add: " + t.AddReason, t.Clean ? null : "clean: " + t.CleanReason }.OfType<string>());
+            table.AddRow(
+                Markup.Escape(t.Name), N(t.Support), N(t.Added), N(t.Removed), Maybe(t.CaptionRecall), P(t.AddPrecision),
+                t.Threshold is { } th ? th.ToString("0.00", CultureInfo.InvariantCulture) : "-", P(t.ConfirmRate), t.Add ? "yes" : "no", t.Clean ? "yes" : "no", Markup.Escape(why));
+        }
+
+        console.Write(table);
+        console.MarkupLineInterpolated($"[grey]Every tag's gate: {string.Join(", ", trust.GateFiles)}[/]");
+    }
+
+    private static string Maybe(double? value) => value is { } v ? P(v) : "-";
 
     private static string Progress(EngineStepStatus step)
     {
@@ -128,5 +166,5 @@ public static class EngineView
 
     private static string P(double value) => double.IsNaN(value) ? "-" : value.ToString("0.000", CultureInfo.InvariantCulture);
 
-    private static string N(int value) => value.ToString("N0", CultureInfo.InvariantCulture);
+    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 }

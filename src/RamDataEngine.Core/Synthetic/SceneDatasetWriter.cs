@@ -76,6 +76,30 @@ public static class SceneDatasetWriter
         return new SceneDataset(root, jsonlPath, count);
     }
 
+    /// <summary>
+    /// Writes the JSONL lines of <paramref name="count"/> images without drawing them: captions and true labels only, what
+    /// a caption-recall audit reads (a reviewed sample of the same captioner).
+    /// </summary>
+    public static void WriteDescriptions(string path, int count, SceneGeneratorOptions options)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var generator = new SceneGenerator(options);
+        using var file = new FileStream(path + ".partial", FileMode.Create, FileAccess.Write, FileShare.None);
+        using (var writer = new Utf8JsonWriter(file))
+        {
+            for (int index = 0; index < count; index++)
+            {
+                writer.Reset(file);
+                WriteLine(writer, generator.Describe(index));
+                writer.Flush();
+                file.WriteByte((byte)'\n');
+            }
+        }
+
+        file.Close();
+        File.Move(path + ".partial", path, overwrite: true);
+    }
+
     /// <summary>The image file of <paramref name="index"/>, relative to the images folder (e.g. <c>000042.png</c>).</summary>
     public static string ImageFileName(long index) => $"{index:D6}.png";
 

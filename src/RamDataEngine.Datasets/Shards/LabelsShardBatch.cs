@@ -4,8 +4,10 @@ namespace RamDataEngine.Datasets.Shards;
 
 /// <summary>
 /// Rows of a labels layer, what training reads: the final tags with their scores, and how they came to be (the tags
-/// parsed from the captions, the ones the model added with its scores, the ones cleaning removed and why).
+/// parsed from the captions, the ones the model added with its scores, the ones cleaning removed, why and at what
+/// score), plus an optional bounded list of the model's best-scored tags that were not added (candidates).
 /// </summary>
+/// <remarks>Schema 2 added <c>removed_scores</c>, <c>candidate_tag_ids</c> and <c>candidate_scores</c>.</remarks>
 public sealed class LabelsShardBatch : ShardBatch
 {
     private static readonly DataField IdField = new DataField<long>("id");
@@ -16,10 +18,13 @@ public sealed class LabelsShardBatch : ShardBatch
     private static readonly DataField AddedScoreElement = ShardSchema.Element<float>();
     private static readonly DataField RemovedElement = ShardSchema.Element<int>();
     private static readonly DataField ReasonElement = ShardSchema.Element<string>();
+    private static readonly DataField RemovedScoreElement = ShardSchema.Element<float>();
+    private static readonly DataField CandidateElement = ShardSchema.Element<int>();
+    private static readonly DataField CandidateScoreElement = ShardSchema.Element<float>();
 
     internal static readonly ShardSchema Definition = new(
         ShardKind.Labels,
-        version: 1,
+        version: 2,
         new Parquet.Schema.ParquetSchema(
             IdField,
             new ListField("tag_ids", TagElement),
@@ -28,7 +33,10 @@ public sealed class LabelsShardBatch : ShardBatch
             new ListField("added_tag_ids", AddedElement),
             new ListField("added_scores", AddedScoreElement),
             new ListField("removed_tag_ids", RemovedElement),
-            new ListField("removed_reasons", ReasonElement)));
+            new ListField("removed_reasons", ReasonElement),
+            new ListField("removed_scores", RemovedScoreElement),
+            new ListField("candidate_tag_ids", CandidateElement),
+            new ListField("candidate_scores", CandidateScoreElement)));
 
     public LabelsShardBatch()
         : this(0)
@@ -46,6 +54,9 @@ public sealed class LabelsShardBatch : ShardBatch
         AddedScores = new(capacity);
         RemovedTagIds = new(capacity);
         RemovedReasons = new(capacity);
+        RemovedScores = new(capacity);
+        CandidateTagIds = new(capacity);
+        CandidateScores = new(capacity);
     }
 
     public override ShardKind Kind => ShardKind.Labels;
@@ -59,7 +70,7 @@ public sealed class LabelsShardBatch : ShardBatch
     /// <summary>Tags parsed from the captions (the starting point).</summary>
     public ListColumn<int> ParsedTagIds { get; }
 
-    /// <summary>Tags the model added that the captions missed.</summary>
+    /// <summary>Tags the model added that the captions missed (only those added: each is also in <see cref="TagIds"/>).</summary>
     public ListColumn<int> AddedTagIds { get; }
 
     /// <summary>The model's score per added tag, aligned with <see cref="AddedTagIds"/>.</summary>
@@ -70,6 +81,15 @@ public sealed class LabelsShardBatch : ShardBatch
 
     /// <summary>Why each tag was removed, aligned with <see cref="RemovedTagIds"/>.</summary>
     public ListColumn<ReadOnlyMemory<char>> RemovedReasons { get; }
+
+    /// <summary>The model's score of each removed tag when it was removed, aligned with <see cref="RemovedTagIds"/>.</summary>
+    public ListColumn<float> RemovedScores { get; }
+
+    /// <summary>The model's best-scored tags that were neither in the captions nor added (a bounded top-K; empty unless asked for).</summary>
+    public ListColumn<int> CandidateTagIds { get; }
+
+    /// <summary>A score per candidate, aligned with <see cref="CandidateTagIds"/>.</summary>
+    public ListColumn<float> CandidateScores { get; }
 
     internal override ShardSchema Schema => Definition;
 
@@ -82,7 +102,10 @@ public sealed class LabelsShardBatch : ShardBatch
         ReadOnlySpan<int> addedTagIds = default,
         ReadOnlySpan<float> addedScores = default,
         ReadOnlySpan<int> removedTagIds = default,
-        ReadOnlySpan<string> removedReasons = default)
+        ReadOnlySpan<string> removedReasons = default,
+        ReadOnlySpan<float> removedScores = default,
+        ReadOnlySpan<int> candidateTagIds = default,
+        ReadOnlySpan<float> candidateScores = default)
     {
         if (tagIds.Length != tagScores.Length) throw new ArgumentException($"Row {id} has {tagIds.Length} tags but {tagScores.Length} scores.", nameof(tagScores));
         if (addedTagIds.Length != addedScores.Length) throw new ArgumentException($"Row {id} has {addedTagIds.Length} added tags but {addedScores.Length} scores.", nameof(addedScores));
@@ -90,6 +113,9 @@ public sealed class LabelsShardBatch : ShardBatch
         {
             throw new ArgumentException($"Row {id} has {removedTagIds.Length} removed tags but {removedReasons.Length} reasons.", nameof(removedReasons));
         }
+
+        if (removedTagIds.Length != removedScores.Length) throw new ArgumentException($"Row {id} has {removedTagIds.Length} removed tags but {removedScores.Length} scores.", nameof(removedScores));
+        if (candidateTagIds.Length != candidateScores.Length) throw new ArgumentException($"Row {id} has {candidateTagIds.Length} candidates but {candidateScores.Length} scores.", nameof(candidateScores));
 
         IdColumn.Add(id);
         TagIds.AddRow(tagIds);
@@ -104,6 +130,9 @@ public sealed class LabelsShardBatch : ShardBatch
         }
 
         RemovedReasons.EndRow();
+        RemovedScores.AddRow(removedScores);
+        CandidateTagIds.AddRow(candidateTagIds);
+        CandidateScores.AddRow(candidateScores);
     }
 
     private protected override void ClearColumns()
@@ -115,11 +144,15 @@ public sealed class LabelsShardBatch : ShardBatch
         AddedScores.Clear();
         RemovedTagIds.Clear();
         RemovedReasons.Clear();
+        RemovedScores.Clear();
+        CandidateTagIds.Clear();
+        CandidateScores.Clear();
     }
 
     internal override long EstimateRowBytes(int row)
     {
-        long bytes = 8 + 8L * (TagIds.LengthOf(row) + AddedTagIds.LengthOf(row)) + 4L * (ParsedTagIds.LengthOf(row) + RemovedTagIds.LengthOf(row));
+        long bytes = 8 + 8L * (TagIds.LengthOf(row) + AddedTagIds.LengthOf(row)) + 4L * (ParsedTagIds.LengthOf(row) + RemovedTagIds.LengthOf(row))
+            + 8L * (RemovedScores.LengthOf(row) + CandidateTagIds.LengthOf(row));
         foreach (var reason in RemovedReasons[row]) bytes += reason.Length + 4;
         return bytes;
     }
@@ -135,6 +168,9 @@ public sealed class LabelsShardBatch : ShardBatch
         AddedScores.AppendRows(other.AddedScores, start, count);
         RemovedTagIds.AppendRows(other.RemovedTagIds, start, count);
         RemovedReasons.AppendRows(other.RemovedReasons, start, count);
+        RemovedScores.AppendRows(other.RemovedScores, start, count);
+        CandidateTagIds.AppendRows(other.CandidateTagIds, start, count);
+        CandidateScores.AppendRows(other.CandidateScores, start, count);
     }
 
     internal override async Task WriteAsync(ColumnWriteContext w, int start, int count)
@@ -147,6 +183,9 @@ public sealed class LabelsShardBatch : ShardBatch
         await w.WriteListAsync(AddedScoreElement, AddedScores, start, count).ConfigureAwait(false);
         await w.WriteListAsync(RemovedElement, RemovedTagIds, start, count).ConfigureAwait(false);
         await w.WriteListAsync(ReasonElement, RemovedReasons, start, count).ConfigureAwait(false);
+        await w.WriteListAsync(RemovedScoreElement, RemovedScores, start, count).ConfigureAwait(false);
+        await w.WriteListAsync(CandidateElement, CandidateTagIds, start, count).ConfigureAwait(false);
+        await w.WriteListAsync(CandidateScoreElement, CandidateScores, start, count).ConfigureAwait(false);
     }
 
     internal override async ValueTask ReadAsync(ColumnReadContext r, int rows)
@@ -159,10 +198,15 @@ public sealed class LabelsShardBatch : ShardBatch
         await r.ReadListAsync(AddedScoreElement, AddedScores, rows).ConfigureAwait(false);
         await r.ReadListAsync(RemovedElement, RemovedTagIds, rows).ConfigureAwait(false);
         await r.ReadListAsync(ReasonElement, RemovedReasons, rows).ConfigureAwait(false);
+        await r.ReadListAsync(RemovedScoreElement, RemovedScores, rows).ConfigureAwait(false);
+        await r.ReadListAsync(CandidateElement, CandidateTagIds, rows).ConfigureAwait(false);
+        await r.ReadListAsync(CandidateScoreElement, CandidateScores, rows).ConfigureAwait(false);
     }
 
     private protected override string? CountColumns() =>
         Check("tag_ids", TagIds.RowCount, Count) ?? Check("tag_scores", TagScores.RowCount, Count) ?? Check("parsed_tag_ids", ParsedTagIds.RowCount, Count)
         ?? Check("added_tag_ids", AddedTagIds.RowCount, Count) ?? Check("added_scores", AddedScores.RowCount, Count)
-        ?? Check("removed_tag_ids", RemovedTagIds.RowCount, Count) ?? Check("removed_reasons", RemovedReasons.RowCount, Count);
+        ?? Check("removed_tag_ids", RemovedTagIds.RowCount, Count) ?? Check("removed_reasons", RemovedReasons.RowCount, Count)
+        ?? Check("removed_scores", RemovedScores.RowCount, Count) ?? Check("candidate_tag_ids", CandidateTagIds.RowCount, Count)
+        ?? Check("candidate_scores", CandidateScores.RowCount, Count);
 }

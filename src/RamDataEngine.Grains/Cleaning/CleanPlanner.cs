@@ -1,5 +1,7 @@
 using System.Globalization;
 using RamDataEngine.Contracts;
+using RamDataEngine.Grains.Models;
+using RamDataEngine.Grains.Trust;
 
 namespace RamDataEngine.Grains.Cleaning;
 
@@ -42,18 +44,30 @@ public static class CleanPlanner
     public const string SampleCapacityKey = "sampleCapacity";
     public const string SeedKey = "seed";
 
-    /// <summary>A campaign over <paramref name="dataset"/> (its version must have features and a labels layer from <paramref name="model"/> or any model of the same vocabulary).</summary>
-    public static CampaignSpec Plan(string dataset, ModelRecord model, int? inputVersion = null, CleanOptions? options = null, int maxInFlight = 8)
+    /// <summary>
+    /// A campaign over <paramref name="dataset"/> (its version must have features and a labels layer from <paramref name="model"/>
+    /// or any model of the same vocabulary). <paramref name="folds"/> (fold 0's model id first) judges each row by the
+    /// head that did not train on it. Unless <paramref name="trust"/> is off or names stored statistics, a
+    /// <c>trust-stats</c> phase comes first; only tags the gates allow are cleaned.
+    /// </summary>
+    public static CampaignSpec Plan(
+        string dataset, ModelRecord model, int? inputVersion = null, CleanOptions? options = null, int maxInFlight = 8, IReadOnlyList<string>? folds = null, TrustPlan? trust = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(dataset);
         ArgumentNullException.ThrowIfNull(model);
-        var config = ConfigOf(model.Id, options ?? new CleanOptions());
+        trust ??= TrustPlan.Default;
+        string modelIds = folds is { Count: > 0 } ? string.Join(',', folds) : model.Id;
+        var config = ConfigOf(modelIds, options ?? new CleanOptions());
         OptionsFrom(config);
+        _ = CrossFitting.ModelIds(modelIds, ModelKey);
+        foreach (var (key, value) in trust.ToConfig()) config[key] = value;
+        config["vocabulary"] = model.VocabularyId;
+        _ = TrustConfig.OptionsFrom(config);
         return new CampaignSpec
         {
             Dataset = dataset,
             Kind = Kind,
-            Stages = [SampleStage, ApplyStage],
+            Stages = trust.NeedsStatsPhase ? [TrustStatsStage.StageName, SampleStage, ApplyStage] : [SampleStage, ApplyStage],
             InputVersion = inputVersion,
             MaxInFlight = maxInFlight,
             Config = config,

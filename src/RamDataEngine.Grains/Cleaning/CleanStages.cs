@@ -2,6 +2,7 @@ using RamDataEngine.Contracts;
 using RamDataEngine.Core.Cleaning;
 using RamDataEngine.Grains.Models;
 using RamDataEngine.Grains.Stages;
+using RamDataEngine.Grains.Trust;
 
 namespace RamDataEngine.Grains.Cleaning;
 
@@ -10,7 +11,7 @@ namespace RamDataEngine.Grains.Cleaning;
 /// highest for its tag; each tag's regions go into a bounded sample sent to that tag's <see cref="ITagStatsGrain"/>.
 /// Writes nothing to the dataset: the shard's entry passes through to phase 2.
 /// </summary>
-public sealed class CleanSampleStage(ModelStore models, IGrainFactory grains) : IShardStage
+public sealed class CleanSampleStage(ModelStore models, TrustProvider trust, IGrainFactory grains) : IShardStage
 {
     public string Name => CleanPlanner.SampleStage;
 
@@ -21,13 +22,12 @@ public sealed class CleanSampleStage(ModelStore models, IGrainFactory grains) : 
         var options = CleanPlanner.OptionsFrom(context.Config);
         var input = context.RequireInput();
         if (options.OutlierFraction == 0) return new ShardStageResult(input, 0);
-        var model = await models.LoadAsync(CleanPlanner.ModelOf(context.Config), cancellationToken);
-        var shard = await ShardCleaning.LoadAsync(context, model, options, cancellationToken);
+        var shard = await ShardCleaning.LoadAsync(context, models, trust, options, cancellationToken);
 
         var samples = new Dictionary<int, PrioritySample>();
         for (int row = 0; row < shard.Rows; row++)
         {
-            foreach (var label in shard.Kept(row))
+            foreach (var label in shard.Verdicts(row))
             {
                 if (!label.HasRegion) continue;
                 if (!samples.TryGetValue(label.Tag, out var sample))
@@ -50,7 +50,7 @@ public sealed class CleanSampleStage(ModelStore models, IGrainFactory grains) : 
 /// Clean, phase 2 (<c>clean-apply</c>): removes the labels the model does not confirm (<c>model-disagrees</c>) and
 /// those whose region lies beyond its tag's cut (<c>outlier</c>), and writes the new labels layer with the reasons.
 /// </summary>
-public sealed class CleanApplyStage(ModelStore models, IGrainFactory grains) : IShardStage
+public sealed class CleanApplyStage(ModelStore models, TrustProvider trust, IGrainFactory grains) : IShardStage
 {
     public string Name => CleanPlanner.ApplyStage;
 
@@ -59,8 +59,7 @@ public sealed class CleanApplyStage(ModelStore models, IGrainFactory grains) : I
     public async Task<ShardStageResult> RunAsync(ShardStageContext context, CancellationToken cancellationToken)
     {
         var options = CleanPlanner.OptionsFrom(context.Config);
-        var model = await models.LoadAsync(CleanPlanner.ModelOf(context.Config), cancellationToken);
-        var shard = await ShardCleaning.LoadAsync(context, model, options, cancellationToken);
+        var shard = await ShardCleaning.LoadAsync(context, models, trust, options, cancellationToken);
 
         var cuts = new Dictionary<int, TagCut>();
         if (options.OutlierFraction > 0)
@@ -68,7 +67,7 @@ public sealed class CleanApplyStage(ModelStore models, IGrainFactory grains) : I
             var tags = new SortedSet<int>();
             for (int row = 0; row < shard.Rows; row++)
             {
-                foreach (var label in shard.Kept(row))
+                foreach (var label in shard.Verdicts(row))
                 {
                     if (label.HasRegion) tags.Add(label.Tag);
                 }

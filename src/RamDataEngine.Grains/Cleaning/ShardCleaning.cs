@@ -1,8 +1,9 @@
-using RamDataEngine.Core.Evaluation;
+using RamDataEngine.Core.Trust;
 using RamDataEngine.Datasets.Shards;
 using RamDataEngine.Datasets.Versions;
 using RamDataEngine.Grains.Models;
 using RamDataEngine.Grains.Stages;
+using RamDataEngine.Grains.Trust;
 using RamDataEngine.Storage;
 
 namespace RamDataEngine.Grains.Cleaning;
@@ -12,6 +13,11 @@ namespace RamDataEngine.Grains.Cleaning;
 /// <c>model-disagrees</c>), and for each kept label the region that scores highest for that tag. Both phases build it
 /// with the same code from the same files, so phase 2 tests exactly the regions phase 1 sampled.
 /// </summary>
+/// <remarks>
+/// Each row is judged out of fold (by the head that did not train on it), and only labels of tags the trust gates
+/// allow cleaning of (<see cref="TagTrust.Clean"/>) can be removed at all: for the others the model's disagreement
+/// means too little, and the labels stay as they are (no region either, so the outlier cut passes them by).
+/// </remarks>
 internal sealed class ShardCleaning
 {
     public const string DisagreesReason = "model-disagrees";
@@ -43,8 +49,8 @@ internal sealed class ShardCleaning
 
     public long Id(int row) => Labels(row).Batch.Ids[Labels(row).Row];
 
-    /// <summary>The labels that survived disagreement, each with its best region (null for a row whose image was rejected).</summary>
-    public ReadOnlySpan<Verdict> Kept(int row) => _verdicts[row];
+    /// <summary>The verdict on each of the row's labels; those kept carry their best region (-1: none to test).</summary>
+    public ReadOnlySpan<Verdict> Verdicts(int row) => _verdicts[row];
 
     public ReadOnlySpan<float> Region(int row, int region)
     {
@@ -53,14 +59,24 @@ internal sealed class ShardCleaning
     }
 
     /// <summary>Reads the shard's features and labels layers and judges every label with <paramref name="model"/>.</summary>
-    public static async Task<ShardCleaning> LoadAsync(ShardStageContext context, LoadedModel model, CleanOptions options, CancellationToken cancellationToken)
+    public static async Task<ShardCleaning> LoadAsync(ShardStageContext context, ModelStore models, TrustProvider trust, CleanOptions options, CancellationToken cancellationToken)
+    {
+        string modelIds = CleanPlanner.ModelOf(context.Config);
+        var model = await FoldedModel.LoadAsync(models, CrossFitting.ModelIds(modelIds, CleanPlanner.ModelKey), cancellationToken);
+        var gates = TrustConfig.GatesOff(context.Config) ? null : await trust.GatesAsync(context, model.Id, model.Record.VocabularyId, cancellationToken);
+        return await LoadAsync(context, model, options, gates, cancellationToken);
+    }
+
+    /// <param name="gates">Per tag, whether cleaning may touch it; null = every tag (gates off).</param>
+    private static async Task<ShardCleaning> LoadAsync(
+        ShardStageContext context, FoldedModel model, CleanOptions options, IReadOnlyList<TagTrust>? gates, CancellationToken cancellationToken)
     {
         var input = context.RequireInput();
         var catalog = new DatasetCatalog(context.Store, TimeProvider.System);
         var featuresFile = input.Files.GetValueOrDefault(ShardFileKinds.Features) ?? throw new ShardInputException($"Shard {context.ShardId} has no features layer: run featurize first.");
         var labelsFile = input.Files.GetValueOrDefault(ShardFileKinds.Labels) ?? throw new ShardInputException($"Shard {context.ShardId} has no labels layer: run annotate first.");
         var features = await ShardLayers.ReadFeaturesAsync(catalog, featuresFile, cancellationToken);
-        var record = model.Manifest.Record;
+        var record = model.Record;
         if (features.EncoderId != record.EncoderId)
             throw new ShardInputException($"Shard {context.ShardId} has features of encoder '{features.EncoderId}'; model '{record.Id}' reads '{record.EncoderId}'.");
 
@@ -85,29 +101,18 @@ internal sealed class ShardCleaning
         int first = 0;
         foreach (var batch in features.Batches)
         {
-            var global = await model.ScoreAsync(model.InputsOf(batch, features.Regions), cancellationToken);
-            var rejected = new bool[batch.Count];
-            var withRegions = new List<int>();
             for (int i = 0; i < batch.Count; i++)
             {
-                int row = first + i;
-                var (lb, lr) = labelRows[row];
+                var (lb, lr) = labelRows[first + i];
                 long id = labels[lb].Ids[lr];
-                if (batch.Ids[i] != id) throw new ShardInputException($"Shard {context.ShardId}: row {row} is id {batch.Ids[i]} in the features layer but {id} in the labels layer.");
-                rejected[i] = FeaturizeStage.IsRejected(batch, i, features.Regions);
-                if (!rejected[i] && features.Regions > 0) withRegions.Add(i);
+                if (batch.Ids[i] != id) throw new ShardInputException($"Shard {context.ShardId}: row {first + i} is id {batch.Ids[i]} in the features layer but {id} in the labels layer.");
             }
 
-            var regionScores = withRegions.Count > 0
-                ? await model.ScoreAsync(model.RegionInputsOf(batch, withRegions.ToArray(), features.Regions), cancellationToken)
-                : null;
-            for (int i = 0, j = 0; i < batch.Count; i++)
+            var scores = await BatchScores.ScoreAsync(model, batch, features.Regions, withRegions: true, cancellationToken);
+            for (int i = 0; i < batch.Count; i++)
             {
-                int row = first + i;
-                var (lb, lr) = labelRows[row];
-                bool hasRegions = j < withRegions.Count && withRegions[j] == i;
-                var regions = hasRegions ? new RegionScores(regionScores!, j++, features.Regions) : default;
-                verdicts[row] = Judge(labels[lb].TagIds[lr], global.Row(i), floors, rejected[i], regions, context.ShardId, labels[lb].Ids[lr]);
+                var (lb, lr) = labelRows[first + i];
+                verdicts[first + i] = Judge(labels[lb].TagIds[lr], scores, i, floors, gates, context.ShardId, labels[lb].Ids[lr]);
             }
 
             first += batch.Count;
@@ -128,6 +133,7 @@ internal sealed class ShardCleaning
         var tagScores = new List<float>();
         var removed = new List<int>();
         var reasons = new List<string>();
+        var removedScores = new List<float>();
         for (int row = 0; row < Rows; row++)
         {
             var (batch, index) = Labels(row);
@@ -135,30 +141,36 @@ internal sealed class ShardCleaning
             tagScores.Clear();
             removed.Clear();
             reasons.Clear();
+            removedScores.Clear();
             removed.AddRange(batch.RemovedTagIds[index]);
             foreach (var reason in batch.RemovedReasons[index]) reasons.Add(reason.ToString());
-            foreach (int tag in batch.TagIds[index])
+            removedScores.AddRange(batch.RemovedScores[index]);
+            var rowTags = batch.TagIds[index];
+            for (int i = 0; i < rowTags.Length; i++)
             {
-                int kept = IndexOf(_verdicts[row], tag);
-                if (kept < 0)
+                int tag = rowTags[i];
+                var verdict = _verdicts[row][i];
+                if (!verdict.Kept)
                 {
                     removed.Add(tag);
                     reasons.Add(DisagreesReason);
+                    removedScores.Add(verdict.Score);
                 }
-                else if (isOutlier(row, _verdicts[row][kept]))
+                else if (isOutlier(row, verdict))
                 {
                     removed.Add(tag);
                     reasons.Add(OutlierReason);
+                    removedScores.Add(verdict.Score);
                 }
                 else
                 {
                     tags.Add(tag);
-                    tagScores.Add(_verdicts[row][kept].Score);
+                    tagScores.Add(verdict.Score);
                     tagCounts[tag] = tagCounts.GetValueOrDefault(tag) + 1;
                 }
             }
 
-            output.Add(batch.Ids[index], Span(tags), Span(tagScores), batch.ParsedTagIds[index], batch.AddedTagIds[index], batch.AddedScores[index], Span(removed), Span(reasons));
+            output.Add(batch.Ids[index], Span(tags), Span(tagScores), batch.ParsedTagIds[index], batch.AddedTagIds[index], batch.AddedScores[index], Span(removed), Span(reasons), Span(removedScores), batch.CandidateTagIds[index], batch.CandidateScores[index]);
             if (output.Count >= 4096)
             {
                 await writer.WriteAsync(output, cancellationToken);
@@ -178,59 +190,38 @@ internal sealed class ShardCleaning
     }
 
     /// <summary>Per tag: the global floor, or the model's threshold for the tag scaled down.</summary>
-    private static float[] Floors(LoadedModel model, CleanOptions options)
+    private static float[] Floors(FoldedModel model, CleanOptions options)
     {
-        var thresholds = model.Manifest.Thresholds;
+        var thresholds = model.Thresholds;
         return options.DisagreeFloor is { } floor
             ? Enumerable.Repeat(floor, thresholds.Length).ToArray()
             : thresholds.Select(t => t * options.DisagreeThresholdScale).ToArray();
     }
 
-    private static Verdict[] Judge(ReadOnlySpan<int> tags, ReadOnlySpan<float> scores, float[] floors, bool rejected, RegionScores regions, int shard, long id)
+    private static Verdict[] Judge(ReadOnlySpan<int> tags, BatchScores scores, int row, float[] floors, IReadOnlyList<TagTrust>? gates, int shard, long id)
     {
-        var kept = new List<Verdict>(tags.Length);
-        foreach (int tag in tags)
+        var verdicts = new Verdict[tags.Length];
+        bool rejected = scores.Rejected[row];
+        for (int i = 0; i < tags.Length; i++)
         {
-            if ((uint)tag >= (uint)scores.Length) throw new ShardInputException($"Shard {shard}: row {id} has tag id {tag}; the model has {scores.Length} tags.");
+            int tag = tags[i];
+            if ((uint)tag >= (uint)floors.Length) throw new ShardInputException($"Shard {shard}: row {id} has tag id {tag}; the model has {floors.Length} tags.");
 
-            // A rejected image has nothing to disagree with: its labels stay as they are, scored 0 as annotate scores them.
-            // The model's evidence is its best view of the tag: the whole image or one region (a small object may show
-            // only there).
-            int best = regions.Best(tag);
-            float evidence = best < 0 ? scores[tag] : Math.Max(scores[tag], regions.Score(best, tag));
-            if (!rejected && evidence < floors[tag]) continue;
-            kept.Add(new Verdict(tag, best, rejected ? 0f : scores[tag]));
-        }
-
-        return kept.ToArray();
-    }
-
-    /// <summary>The head's scores of one row's regions (each scored as an image of its own); default = the row has none.</summary>
-    private readonly record struct RegionScores(ScoreMatrix? Matrix, int Row, int Regions)
-    {
-        public int Best(int tag)
-        {
-            if (Matrix is null) return -1;
-            int first = Row * Regions, best = 0;
-            for (int r = 1; r < Regions; r++)
+            // A rejected image has nothing to disagree with, and an untrusted tag's disagreement means too little: both
+            // keep their labels, scored as annotate scores them, with no region for the outlier cut. The model's evidence
+            // is its best view of the tag: the whole image or one region (a small object may show only there).
+            float score = scores.Global[row, tag];
+            if (rejected || (gates is not null && !gates[tag].Clean))
             {
-                if (Matrix[first + r, tag] > Matrix[first + best, tag]) best = r;
+                verdicts[i] = new Verdict(tag, -1, score, Kept: true);
+                continue;
             }
 
-            return best;
+            float evidence = scores.BestView(row, tag, out int best);
+            verdicts[i] = new Verdict(tag, best, score, Kept: evidence >= floors[tag]);
         }
 
-        public float Score(int region, int tag) => Matrix![(Row * Regions) + region, tag];
-    }
-
-    private static int IndexOf(Verdict[] verdicts, int tag)
-    {
-        for (int i = 0; i < verdicts.Length; i++)
-        {
-            if (verdicts[i].Tag == tag) return i;
-        }
-
-        return -1;
+        return verdicts;
     }
 
     private static (int, int)[] Flatten(IEnumerable<int> batchSizes)
@@ -249,11 +240,11 @@ internal sealed class ShardCleaning
     private static Span<T> Span<T>(List<T> list) => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list);
 
     /// <summary>
-    /// A label that survived disagreement, the region scoring highest for its tag (-1: no regions to test) and the model's
-    /// score of the tag on the whole image (what the cleaned layer records).
+    /// A label's verdict: kept or disagreed with, the region scoring highest for its tag (-1: no regions to test, or the
+    /// tag is not one cleaning may touch) and the model's score of the tag on the whole image (what the layer records).
     /// </summary>
-    public readonly record struct Verdict(int Tag, int Region, float Score)
+    public readonly record struct Verdict(int Tag, int Region, float Score, bool Kept)
     {
-        public bool HasRegion => Region >= 0;
+        public bool HasRegion => Kept && Region >= 0;
     }
 }

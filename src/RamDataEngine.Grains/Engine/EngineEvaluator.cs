@@ -4,7 +4,10 @@ using RamDataEngine.Core.Evaluation;
 using RamDataEngine.Datasets.Shards;
 using RamDataEngine.Datasets.Versions;
 using RamDataEngine.Grains.Models;
+using RamDataEngine.Grains.Datasets;
 using RamDataEngine.Grains.Parsing;
+using RamDataEngine.Grains.Trust;
+using RamDataEngine.Tagging;
 using RamDataEngine.Model;
 
 namespace RamDataEngine.Grains.Engine;
@@ -44,6 +47,7 @@ public static class EngineEvaluator
         }
 
         var labels = new List<EngineQualityRow>();
+        var allRows = new List<EngineQualityRow>();
         DatasetEvaluation? last = null;
         VersionRoot? lastRoot = null;
         for (int i = 0; i < labelSteps.Count; i++)
@@ -52,9 +56,10 @@ public static class EngineEvaluator
             var root = await catalog.OpenAsync(dataset, version, cancellationToken);
             var evaluation = await DatasetEvaluator.EvaluateAsync(
                 catalog, root, id => vocabularies.LoadAsync(id, cancellationToken), models, truth, filter, cancellationToken);
-            // The first step's row is its parsed tags; later steps are judged by their final labels.
-            var source = i == 0 ? evaluation.Sources[0] : evaluation.Sources.FirstOrDefault(s => s.Name == "final") ?? evaluation.Sources[0];
-            labels.Add(Row(name, $"{dataset}@{version}", evaluation.Rows, source.Report, source.Map));
+            labels.Add(LabelRow(name, $"{dataset}@{version}", evaluation, parsedOnly: i == 0));
+            var everyRow = await DatasetEvaluator.EvaluateAsync(
+                catalog, root, id => vocabularies.LoadAsync(id, cancellationToken), models, truth, null, cancellationToken);
+            allRows.Add(LabelRow(name, $"{dataset}@{version}", everyRow, parsedOnly: i == 0));
             (last, lastRoot) = (evaluation, root);
         }
 
@@ -76,12 +81,83 @@ public static class EngineEvaluator
             }
         }
 
-        return report with { HasTruth = true, Labels = labels, Models = modelRows, UnknownTruthNames = new Dictionary<string, int>(last!.UnknownTruthNames) };
+        return report with
+        {
+            HasTruth = true, Labels = labels, LabelsAllRows = allRows, Models = modelRows, UnknownTruthNames = new Dictionary<string, int>(last!.UnknownTruthNames),
+        };
+    }
+
+    /// <summary>A label step's row: the parsed tags (first step) or the final labels, with what changed against the parsed tags.</summary>
+    private static EngineQualityRow LabelRow(string name, string source, DatasetEvaluation evaluation, bool parsedOnly)
+    {
+        var judged = parsedOnly ? evaluation.Sources[0] : evaluation.Sources.FirstOrDefault(s => s.Name == "final") ?? evaluation.Sources[0];
+        var row = Row(name, source, evaluation.Rows, judged.Report, judged.Map);
+        if (parsedOnly || judged.Name != "final") return row;
+        return row with
+        {
+            Added = evaluation.AddedLabels,
+            AddedPrecision = evaluation.AddedPrecision,
+            MissedRecovered = evaluation.CaptionMissedRecall,
+            Removed = evaluation.RemovedLabels,
+            RemovedSupported = evaluation.RemovedSupported,
+            EmptyRows = evaluation.EmptyRows,
+        };
     }
 
     /// <summary>
-    /// Labels in the annotated and the cleaned versions (their manifests' per-tag counts): a model that rejects many of
-    /// the labels it was trained on is too weak to judge them (coco_mini: docs/engine.md). Needs no truth.
+    /// The trust gates of a run, from its annotate and clean campaigns' gate files (<see cref="TrustGateFile"/>), with what
+    /// the run did to each tag (the diff of the parsed version and the final one). Needs no truth.
+    /// </summary>
+    public static async Task<EngineTrustSummary?> TrustSummaryAsync(
+        DatasetCatalog catalog, string dataset, int parsedVersion, int finalVersion, string annotateCampaign, string? cleanCampaign, int folds, CancellationToken cancellationToken = default)
+    {
+        var annotate = await TrustGateFile.ReadAsync(catalog.Store, annotateCampaign, cancellationToken);
+        if (annotate is null) return null;
+        var clean = cleanCampaign is null ? null : await TrustGateFile.ReadAsync(catalog.Store, cleanCampaign, cancellationToken);
+        var diff = await LabelDiff.CompareAsync(
+            catalog, await catalog.OpenAsync(dataset, parsedVersion, cancellationToken), await catalog.OpenAsync(dataset, finalVersion, cancellationToken), cancellationToken: cancellationToken);
+        var changes = diff.Tags.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var cleanGates = (clean ?? annotate).Tags.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var tags = annotate.Tags.Select(g =>
+        {
+            var c = cleanGates.GetValueOrDefault(g.Name)?.Trust ?? g.Trust;
+            var changed = changes.GetValueOrDefault(g.Name);
+            return new EngineTagTrust
+            {
+                Name = g.Name,
+                Support = g.Trust.Support,
+                CaptionRecall = g.Trust.CaptionRecall,
+                AddPrecision = g.Trust.AddPrecision,
+                Threshold = g.Trust.Threshold,
+                ConfirmRate = c.ConfirmRate,
+                Add = g.Trust.Add,
+                Clean = clean is not null && c.Clean,
+                AddReason = g.Trust.AddReason,
+                CleanReason = clean is null ? "no clean step" : c.CleanReason,
+                Added = changed?.Added ?? 0,
+                Removed = changed?.Removed ?? 0,
+            };
+        }).ToList();
+        var supported = annotate.Tags.Where(t => t.Trust.Support > 0).ToList();
+        return new EngineTrustSummary
+        {
+            Folds = folds,
+            TagsJudged = supported.Count,
+            TagsTrustedToAdd = annotate.TagsTrustedToAdd,
+            TagsTrustedToClean = clean?.TagsTrustedToClean ?? 0,
+            AddAbstentions = supported.Where(t => t.Trust.AddBlock is not null).GroupBy(t => t.Trust.AddBlock!).ToDictionary(g => g.Key, g => g.Count()),
+            CleanAbstentions = clean is null ? new Dictionary<string, int>()
+                : clean.Tags.Where(t => t.Trust.Support > 0 && t.Trust.CleanBlock is not null).GroupBy(t => t.Trust.CleanBlock!).ToDictionary(g => g.Key, g => g.Count()),
+            Tags = tags.OrderByDescending(t => t.Added + t.Removed).ThenByDescending(t => t.Support).Take(20).ToList(),
+            GateFiles = clean is null ? [TrustConfig.Gates(annotateCampaign)] : [TrustConfig.Gates(annotateCampaign), TrustConfig.Gates(cleanCampaign!)],
+            Audit = annotate.Audit,
+        };
+    }
+
+    /// <summary>
+    /// What cleaning removed, per split (a model judges the rows it trained on more kindly, so a share over all rows can
+    /// hide a large one on the held-out rows): a warning for each split where it removed more than
+    /// <see cref="CleaningWarningShare"/> of the labels it was given, naming the tags it removed most. Needs no truth.
     /// </summary>
     private static async Task<string?> CleaningWarningAsync(
         DatasetCatalog catalog, string dataset, IReadOnlyList<(string Name, int Version)> labelSteps, CancellationToken cancellationToken)
@@ -89,19 +165,55 @@ public static class EngineEvaluator
         int clean = labelSteps.ToList().FindIndex(s => s.Name == CleaningStep);
         if (clean < 1) return null;
         var (beforeVersion, afterVersion) = (labelSteps[clean - 1].Version, labelSteps[clean].Version);
-        long before = (await catalog.OpenAsync(dataset, beforeVersion, cancellationToken)).TagCounts.Values.Sum();
-        long after = (await catalog.OpenAsync(dataset, afterVersion, cancellationToken)).TagCounts.Values.Sum();
-        return CleaningWarning(dataset, beforeVersion, before, afterVersion, after);
+        var root = await catalog.OpenAsync(dataset, afterVersion, cancellationToken);
+        var splits = new[] { new SplitRemovals(Split), new SplitRemovals("train") };
+        TagVocabulary? vocabulary = null;
+        await foreach (var entry in catalog.ReadShardsAsync(root, cancellationToken))
+        {
+            if (!entry.Files.TryGetValue(ShardFileKinds.Labels, out var file)) continue;
+            await using var reader = await ShardReader<LabelsShardBatch>.OpenAsync(catalog.Store, file.Path, file.Sha256, cancellationToken);
+            vocabulary ??= reader.Provenance.VocabularyId is { } v ? await new VocabularyStore(catalog.Store).LoadAsync(v, cancellationToken) : null;
+            await foreach (var batch in reader.ReadBatchesAsync(reuseBatch: true, columns: RemovalColumns, cancellationToken: cancellationToken))
+            {
+                for (int row = 0; row < batch.Count; row++)
+                {
+                    var split = splits[RowFilter.IsTestRow(batch.Ids[row]) ? 0 : 1];
+                    split.Kept += batch.TagIds[row].Length;
+                    foreach (int tag in batch.RemovedTagIds[row]) split.Removed[tag] = split.Removed.GetValueOrDefault(tag) + 1;
+                }
+            }
+        }
+
+        var warnings = splits.Select(s => CleaningWarning(dataset, beforeVersion, afterVersion, s.Name, s.Kept + s.Removed.Values.Sum(), s.Removed, t => vocabulary?[t].Name ?? $"#{t}"))
+            .OfType<string>().ToList();
+        return warnings.Count == 0 ? null : string.Join(Environment.NewLine, warnings);
     }
 
-    /// <summary>The warning for a cleaning that took <paramref name="before"/> labels to <paramref name="after"/>, or null when it removed at most <see cref="CleaningWarningShare"/>.</summary>
-    internal static string? CleaningWarning(string dataset, int beforeVersion, long before, int afterVersion, long after)
+    private static readonly string[] RemovalColumns = ["id", "tag_ids", "removed_tag_ids"];
+
+    private sealed class SplitRemovals(string name)
     {
-        if (before <= 0 || (before - after) <= CleaningWarningShare * before) return null;
-        double share = (before - after) / (double)before;
+        public string Name { get; } = name;
+
+        public long Kept { get; set; }
+
+        public Dictionary<int, long> Removed { get; } = [];
+    }
+
+    /// <summary>
+    /// The warning for a cleaning that removed <paramref name="removed"/> (per tag) of the <paramref name="before"/> labels
+    /// of a split, or null when it removed at most <see cref="CleaningWarningShare"/>.
+    /// </summary>
+    internal static string? CleaningWarning(
+        string dataset, int beforeVersion, int afterVersion, string split, long before, IReadOnlyDictionary<int, long> removed, Func<int, string> nameOf)
+    {
+        long total = removed.Values.Sum();
+        if (before <= 0 || total <= CleaningWarningShare * before) return null;
+        double share = total / (double)before;
+        var worst = string.Join(", ", removed.OrderByDescending(r => r.Value).ThenBy(r => r.Key).Take(5).Select(r => string.Create(CultureInfo.InvariantCulture, $"{nameOf(r.Key)} ({r.Value:N0})")));
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"Cleaning removed {before - after:N0} of {before:N0} labels ({share:P0}): the preliminary model rejects many labels, a sign it is too weak to judge them (too little data?). See `ram datasets diff {dataset}@{beforeVersion} {dataset}@{afterVersion}`; consider --skip-clean or a lower --clean-floor.");
+            $"Cleaning removed {total:N0} of {before:N0} labels ({share:P0}) on the {split} split, most of {worst}: the model rejects many labels, a sign it is too weak to judge them (too little data?). See `ram datasets diff {dataset}@{beforeVersion} {dataset}@{afterVersion}`; consider a higher --clean-confirm or --skip-clean.");
     }
 
     private static EngineQualityRow Row(string name, string source, int rows, ClassificationReport report, MeanAveragePrecisionResult map) => new()

@@ -9,6 +9,8 @@ using RamDataEngine.Grains.Campaigns;
 using RamDataEngine.Grains.Cleaning;
 using RamDataEngine.Grains.Models;
 using RamDataEngine.Grains.Parsing;
+using RamDataEngine.Grains.Trust;
+using RamDataEngine.Core.Trust;
 using RamDataEngine.Storage;
 
 namespace RamDataEngine.Grains.Engine;
@@ -200,6 +202,7 @@ public sealed partial class EngineGrain(
                     step.ChildKind = step.Name switch
                     {
                         EngineSteps.Train or EngineSteps.Retrain or EngineSteps.Finetune => "job",
+                        EngineSteps.Folds => "jobs",
                         EngineSteps.Evaluate => "local",
                         _ => "campaign",
                     };
@@ -267,13 +270,18 @@ public sealed partial class EngineGrain(
                 return await CampaignStepAsync(step, () => Task.FromResult(ModelPlanners.Featurize(spec.Dataset, Version(EngineSteps.Parse), spec.Device, spec.MaxInFlight)));
             case EngineSteps.Train:
                 return await JobStepAsync(step, () => TrainingSpec("train", Version(EngineSteps.Featurize), null, "split=train", spec.Epochs));
+            case EngineSteps.Folds:
+                if (spec.Folds <= 1) return await SkipModelAsync(step, Model(EngineSteps.Train), "no cross-fitting: the preliminary model judges every row");
+                return await FoldsStepAsync(step);
             case EngineSteps.Annotate:
                 return await CampaignStepAsync(step, async () => ModelPlanners.Annotate(
-                    spec.Dataset, await RecordAsync(Model(EngineSteps.Train)), Version(EngineSteps.Featurize), spec.AnnotateThreshold, null, spec.AnnotateFloor, spec.MaxInFlight));
+                    spec.Dataset, await RecordAsync(Model(EngineSteps.Train)), Version(EngineSteps.Featurize), spec.AnnotateThreshold, null, spec.AnnotateFloor, spec.MaxInFlight,
+                    folds: FoldModels(), trust: TrustPlanOf(spec, statsOf: null), candidates: spec.Candidates));
             case EngineSteps.Clean:
                 if (spec.SkipClean) return await SkipAsync(step, Version(EngineSteps.Annotate), "skipped by the spec");
                 return await CampaignStepAsync(step, async () => CleanPlanner.Plan(
-                    spec.Dataset, await RecordAsync(Model(EngineSteps.Train)), Version(EngineSteps.Annotate), CleanOptionsOf(spec), spec.MaxInFlight));
+                    spec.Dataset, await RecordAsync(Model(EngineSteps.Train)), Version(EngineSteps.Annotate), CleanOptionsOf(spec), spec.MaxInFlight,
+                    folds: FoldModels(), trust: TrustPlanOf(spec, statsOf: Child(EngineSteps.Annotate))));
             case EngineSteps.Retrain:
                 return await JobStepAsync(step, () => TrainingSpec("train", Version(EngineSteps.Clean), null, "split=train", spec.Epochs));
             case EngineSteps.Finetune:
@@ -359,6 +367,72 @@ public sealed partial class EngineGrain(
         return false;
     }
 
+    /// <summary>Trains one head per fold, each on the rows of the other folds, as training jobs in parallel (placed like any job).</summary>
+    private async Task<bool> FoldsStepAsync(EngineStepRecord step)
+    {
+        var spec = Spec;
+        var statuses = new TrainingJobStatus[spec.Folds];
+        for (int fold = 0; fold < spec.Folds; fold++)
+        {
+            string jobId = EngineSteps.FoldJobId(step.ChildId!, fold);
+            var job = GrainFactory.GetGrain<ITrainingJobGrain>(jobId);
+            if (_attached.Add(jobId))
+            {
+                try
+                {
+                    var plan = TrainingSpec("train", Version(EngineSteps.Featurize), null, string.Create(CultureInfo.InvariantCulture, $"out-of-fold={fold}/{spec.Folds}"), spec.Epochs);
+                    statuses[fold] = await job.StartAsync(plan);
+                }
+                catch
+                {
+                    _attached.Remove(jobId);
+                    throw;
+                }
+            }
+            else
+            {
+                statuses[fold] = await job.GetStatusAsync();
+            }
+        }
+
+        (step.Done, step.Total, step.Unit) = (statuses.Sum(s => (long)s.Epoch), statuses.Sum(s => (long)s.MaxEpochs), "epochs");
+        int finished = statuses.Count(s => s.IsFinished);
+        step.Message = string.Create(CultureInfo.InvariantCulture, $"{finished}/{spec.Folds} fold heads trained");
+        if (statuses.FirstOrDefault(s => s.IsFinished && (s.Phase != TrainingJobPhase.Completed || s.ModelId is null)) is { } failed)
+        {
+            await FailAsync(step, failed.Message ?? "a fold's training job failed");
+            return false;
+        }
+
+        if (finished < spec.Folds) return false;
+        step.OutputModel = string.Join(',', statuses.Select(s => s.ModelId));
+        step.Message = null;
+        await CompleteAsync(step, EngineStepState.Completed);
+        return true;
+    }
+
+    private async Task<bool> SkipModelAsync(EngineStepRecord step, string model, string why)
+    {
+        step.OutputModel = model;
+        await CompleteAsync(step, EngineStepState.Skipped);
+        step.Message = why;
+        return true;
+    }
+
+    /// <summary>The heads that judge each fold (fold 0's first); one model when the run does not cross-fit.</summary>
+    private string[] FoldModels() => Model(EngineSteps.Folds).Split(',');
+
+    private string Child(string step) => State.Steps.First(s => s.Name == step).ChildId ?? throw new InvalidOperationException($"Engine run '{Id}': step {step} has no child.");
+
+    /// <summary>The gates of annotate (its own statistics phase, with the audit) and clean (the annotate campaign's statistics, at its floor).</summary>
+    internal static TrustPlan TrustPlanOf(EngineSpec spec, string? statsOf) => new()
+    {
+        Off = !spec.Gates,
+        Options = new TrustOptions { AddPrecision = spec.AddPrecision, MinSupport = spec.MinSupport, CleanConfirm = spec.CleanConfirm },
+        AuditPath = statsOf is null ? spec.Audit : null,
+        StatsPath = statsOf is null ? null : TrustConfig.MergedStats(statsOf),
+    };
+
     private async Task<bool> EvaluateStepAsync(EngineStepRecord step)
     {
         if (_evaluation is null)
@@ -371,7 +445,14 @@ public sealed partial class EngineGrain(
             var now = time.GetUtcNow();
             step.Message = "scoring the test split";
             // Off the grain scheduler: reading layers and scoring take seconds; the timer checks when it is done.
-            _evaluation = Task.Run(() => EngineEvaluator.EvaluateAsync(catalog, vocabularies, models, id, spec.Dataset, labels, modelSteps, now));
+            int parsed = Version(EngineSteps.Parse), final = labels[^1].Item2;
+            string annotate = Child(EngineSteps.Annotate);
+            string? clean = spec.SkipClean ? null : Child(EngineSteps.Clean);
+            _evaluation = Task.Run(async () =>
+            {
+                var report = await EngineEvaluator.EvaluateAsync(catalog, vocabularies, models, id, spec.Dataset, labels, modelSteps, now);
+                return report with { Trust = spec.Gates ? await EngineEvaluator.TrustSummaryAsync(catalog, spec.Dataset, parsed, final, annotate, clean, spec.Folds) : null };
+            });
         }
 
         if (!_evaluation.IsCompleted) return false;
@@ -495,6 +576,13 @@ public sealed partial class EngineGrain(
         if (spec.Device is not ("cpu" or "cuda")) throw new ArgumentException($"Device must be cpu or cuda, got '{spec.Device}'.");
         if (spec.AnnotateThreshold is < 0 or > 1) throw new ArgumentException($"Annotate threshold {spec.AnnotateThreshold} is outside [0, 1].");
         if (spec.AnnotateFloor is < 0 or > 1) throw new ArgumentException($"Annotate floor {spec.AnnotateFloor} is outside [0, 1].");
+        if (spec.Folds is < 1 or > 20) throw new ArgumentException($"Folds {spec.Folds} is outside 1..20.");
+        if (spec.Candidates is < 0 or > AnnotateStage.MaxCandidates) throw new ArgumentException($"Candidates {spec.Candidates} is outside 0..{AnnotateStage.MaxCandidates}.");
+        TrustPlanOf(spec, null).Options.Validate();
+        if (spec.Audit is { } audit && await catalog.Store.GetPropertiesAsync(audit, cancellationToken) is null)
+        {
+            throw new ArgumentException($"No audit '{audit}' in the store: store one with `ram audit FILE.jsonl --vocab ...`.");
+        }
         _ = RowFilter.Parse(spec.FinetuneFilter);
         if (!spec.SkipClean) _ = CleanPlanner.OptionsFrom(CleanPlanner.ConfigOf("check", CleanOptionsOf(spec)));
         if (spec.VocabularyId is { } vocabulary && await catalog.Store.GetPropertiesAsync(VocabularyStore.PathOf(vocabulary), cancellationToken) is null)

@@ -66,13 +66,17 @@ public static class EngineSteps
     public const string Parse = "parse";
     public const string Featurize = "featurize";
     public const string Train = "train";
+    public const string Folds = "folds";
     public const string Annotate = "annotate";
     public const string Clean = "clean";
     public const string Retrain = "retrain";
     public const string Finetune = "finetune";
     public const string Evaluate = "evaluate";
 
-    public static readonly IReadOnlyList<string> All = [Parse, Featurize, Train, Annotate, Clean, Retrain, Finetune, Evaluate];
+    public static readonly IReadOnlyList<string> All = [Parse, Featurize, Train, Folds, Annotate, Clean, Retrain, Finetune, Evaluate];
+
+    /// <summary>Fold <paramref name="fold"/>'s training job under the folds step's child id.</summary>
+    public static string FoldJobId(string foldsChildId, int fold) => $"{foldsChildId}-f{fold.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 

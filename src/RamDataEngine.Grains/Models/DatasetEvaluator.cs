@@ -41,6 +41,15 @@ public sealed class DatasetEvaluation
     public double? AddedPrecision { get; init; }
 
     public long AddedLabels { get; init; }
+
+    /// <summary>Parsed tags the final labels no longer hold.</summary>
+    public long RemovedLabels { get; init; }
+
+    /// <summary>Of <see cref="RemovedLabels"/>, the share the truth holds (true labels lost).</summary>
+    public double? RemovedSupported { get; init; }
+
+    /// <summary>Rows with parsed tags and no final label.</summary>
+    public long EmptyRows { get; init; }
 }
 
 /// <summary>
@@ -80,7 +89,8 @@ public static class DatasetEvaluator
                 if (modelId is null && reader.Provenance.ModelId is { } id)
                 {
                     modelId = id;
-                    modelThresholds = (await models.GetManifestAsync(id, cancellationToken).ConfigureAwait(false))?.Thresholds;
+                    // Cross-fitted layers name every fold's head (fold 0 first); fold 0's thresholds stand for them.
+                    modelThresholds = (await models.GetManifestAsync(id.Split(',')[0], cancellationToken).ConfigureAwait(false))?.Thresholds;
                 }
 
                 labels = await reader.ReadBatchesAsync(cancellationToken: cancellationToken).ToArrayAsync(cancellationToken).ConfigureAwait(false);
@@ -143,7 +153,7 @@ public static class DatasetEvaluator
         var sources = new List<SourceEvaluation> { Evaluate("parsed", parsedMatrix, truthMatrix) };
         ScoreMatrix? modelScores = null;
         double? missedRecall = null, addedPrecision = null;
-        long missed = 0, added = 0;
+        long missed = 0, added = 0, removed = 0, removedTrue = 0, emptyRows = 0;
         if (hasLabels)
         {
             modelScores = new ScoreMatrix(truth.Count, tags, scores.ToArray());
@@ -170,6 +180,15 @@ public static class DatasetEvaluator
                     added++;
                     if (t.Contains(tag)) addedTrue++;
                 }
+
+                foreach (int tag in p)
+                {
+                    if (f.Contains(tag)) continue;
+                    removed++;
+                    if (t.Contains(tag)) removedTrue++;
+                }
+
+                if (f.IsEmpty && !p.IsEmpty) emptyRows++;
             }
 
             missedRecall = missed == 0 ? 0 : (double)missedFound / missed;
@@ -190,6 +209,9 @@ public static class DatasetEvaluator
             CaptionMissedLabels = missed,
             AddedPrecision = addedPrecision,
             AddedLabels = added,
+            RemovedLabels = removed,
+            RemovedSupported = hasLabels ? (removed == 0 ? 0 : (double)removedTrue / removed) : null,
+            EmptyRows = emptyRows,
         };
     }
 

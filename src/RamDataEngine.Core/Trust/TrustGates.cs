@@ -1,0 +1,232 @@
+namespace RamDataEngine.Core.Trust;
+
+/// <summary>Where a model may change the captions' labels: the targets of the per-tag gates.</summary>
+public sealed record TrustOptions
+{
+    /// <summary>Generation adds a tag only where the estimated precision of the additions themselves reaches this.</summary>
+    public double AddPrecision { get; init; } = 0.8;
+
+    /// <summary>A tag is judged at all only with at least this many rows whose captions name it.</summary>
+    public int MinSupport { get; init; } = 20;
+
+    /// <summary>Captions checked for a tag (audit or multi-caption rows) needed before its caption recall is estimated.</summary>
+    public int MinRecallTrials { get; init; } = 20;
+
+    /// <summary>Cleaning touches a tag only where the model confirms at least this share of its caption labels (lower bound).</summary>
+    public double CleanConfirm { get; init; } = 0.9;
+
+    /// <summary>The disagreement floor the cleaning applies (its best-view score below it = disagrees).</summary>
+    public float CleanFloor { get; init; } = 0.7f;
+
+    /// <summary>Generation never adds a tag scored below this, whatever the estimates say.</summary>
+    public float MinAddThreshold { get; init; } = 0.5f;
+
+    /// <summary>z of the one-sided confidence bounds put on every estimated rate (1.645: 95%).</summary>
+    public double Z { get; init; } = 1.645;
+
+    public void Validate()
+    {
+        if (AddPrecision is <= 0 or > 1) throw new ArgumentException($"The addition precision target {AddPrecision} is outside (0, 1].");
+        if (CleanConfirm is <= 0 or > 1) throw new ArgumentException($"The cleaning confirmation share {CleanConfirm} is outside (0, 1].");
+        if (MinSupport < 1) throw new ArgumentException($"The minimum support {MinSupport} must be at least 1.");
+        if (MinRecallTrials < 1) throw new ArgumentException($"The minimum recall trials {MinRecallTrials} must be at least 1.");
+        if (CleanFloor is < 0 or > 1) throw new ArgumentException($"The cleaning floor {CleanFloor} is outside [0, 1].");
+        if (MinAddThreshold is < 0 or > 1) throw new ArgumentException($"The lowest addition threshold {MinAddThreshold} is outside [0, 1].");
+    }
+}
+
+/// <summary>One tag's trust: the estimates, and whether generation may add it and cleaning may remove it (with why not).</summary>
+public sealed record TagTrust
+{
+    public required int Tag { get; init; }
+
+    /// <summary>Rows whose captions name the tag.</summary>
+    public required long Support { get; init; }
+
+    /// <summary>Share of the caption labels the model confirms (best view at the cleaning floor).</summary>
+    public required double ConfirmRate { get; init; }
+
+    /// <summary>How often a caption names the tag when it is there; null = not estimated (too few trials).</summary>
+    public double? CaptionRecall { get; init; }
+
+    public long RecallTrials { get; init; }
+
+    /// <summary>Whether <see cref="CaptionRecall"/> was counted against reviewed labels (else against the images' other captions).</summary>
+    public bool RecallFromReviews { get; init; }
+
+    /// <summary>Precision of the model's positives against the caption labels at <see cref="Threshold"/> (a lower bound on the true one).</summary>
+    public double CaptionPrecision { get; init; }
+
+    /// <summary>The estimated precision of the tags the model would add at <see cref="Threshold"/> (the best reached when not trusted).</summary>
+    public double AddPrecision { get; init; }
+
+    /// <summary>The score from which generation adds the tag (the one the estimate was made at when not trusted); null = never scored high.</summary>
+    public float? Threshold { get; init; }
+
+    /// <summary>Rows the model would add the tag to at <see cref="Threshold"/> (model positives the captions lack).</summary>
+    public long CandidateAdds { get; init; }
+
+    public bool Add { get; init; }
+
+    public bool Clean { get; init; }
+
+    /// <summary>Why generation leaves the tag alone; null when it is trusted.</summary>
+    public string? AddReason { get; init; }
+
+    /// <summary>The kind of <see cref="AddReason"/> (one of <see cref="TrustReasons"/>), for counting.</summary>
+    public string? AddBlock { get; init; }
+
+    /// <summary>The kind of <see cref="CleanReason"/>.</summary>
+    public string? CleanBlock { get; init; }
+
+    /// <summary>Why cleaning leaves the tag alone; null when it is trusted.</summary>
+    public string? CleanReason { get; init; }
+}
+
+/// <summary>Kinds of reasons a gate leaves a tag alone.</summary>
+public static class TrustReasons
+{
+    public const string LowSupport = "low-support";
+    public const string NoRecallEstimate = "no-recall-estimate";
+    public const string NeverScoredHigh = "never-scored-high";
+    public const string LowAddPrecision = "low-add-precision";
+    public const string LowConfirmation = "low-confirmation";
+}
+
+/// <summary>
+/// Per-tag trust gates from out-of-fold statistics (<see cref="TrustStats"/>), without truth: generation adds a tag
+/// only where the estimated precision of the additions reaches a target; cleaning removes a caption label only for
+/// tags whose caption labels the model mostly confirms.
+/// </summary>
+/// <remarks>
+/// The precision of the additions is not the precision of the model's positives. At a threshold, the model's positives
+/// have a precision p against the caption labels; captions name a present tag with probability r (caption recall), so
+/// if captions name present tags independently of the model's score, the true precision of all positives is p / r, and
+/// the additions (the positives the captions lack) are right with probability p(1 - r) / (r(1 - p)). A well-captioned
+/// tag (r near 1) has almost no true additions left to find: its additions are mostly the model's errors, however good
+/// p looks. Both p and r come with one-sided confidence bounds (Wilson), p from below and r from above, so small counts
+/// make the estimate cautious rather than optimistic.
+/// </remarks>
+public static class TrustGates
+{
+    public static IReadOnlyList<TagTrust> Compute(TrustStats stats, TrustOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var gates = new TagTrust[stats.TagCount];
+        for (int tag = 0; tag < stats.TagCount; tag++) gates[tag] = Judge(stats, tag, options);
+        return gates;
+    }
+
+    /// <summary>The estimated precision of the additions from caption precision <paramref name="p"/> and caption recall <paramref name="r"/>.</summary>
+    public static double AdditionPrecision(double p, double r)
+    {
+        if (r >= 1 || p <= 0) return 0;
+        if (p >= 1) return 1;
+        return Math.Clamp(p * (1 - r) / (r * (1 - p)), 0, 1);
+    }
+
+    /// <summary>Wilson score interval bound for <paramref name="hits"/> of <paramref name="trials"/>: the lower one, or the upper one.</summary>
+    public static double Wilson(long hits, long trials, double z, bool upper)
+    {
+        if (trials <= 0) return upper ? 1 : 0;
+        double n = trials, p = hits / n, z2 = z * z;
+        double centre = p + (z2 / (2 * n));
+        double spread = z * Math.Sqrt((p * (1 - p) / n) + (z2 / (4 * n * n)));
+        return Math.Clamp((upper ? centre + spread : centre - spread) / (1 + (z2 / n)), 0, 1);
+    }
+
+    private static TagTrust Judge(TrustStats stats, int tag, TrustOptions options)
+    {
+        int at = tag * TrustStats.Bins;
+        var positive = stats.Positive.AsSpan(at, TrustStats.Bins);
+        var positiveBest = stats.PositiveBest.AsSpan(at, TrustStats.Bins);
+        var negative = stats.Negative.AsSpan(at, TrustStats.Bins);
+        long support = Sum(positive, 0);
+        int floorBin = TrustStats.BinOf(options.CleanFloor);
+        long confirmed = Sum(positiveBest, floorBin);
+        double confirmRate = support == 0 ? 0 : confirmed / (double)support;
+        var (recallHits, trials, reviewed) = RecallOf(stats, tag, options);
+        double? recall = trials >= options.MinRecallTrials ? recallHits / (double)trials : null;
+
+        string? cleanReason = null, cleanBlock = null;
+        if (support < options.MinSupport) (cleanBlock, cleanReason) = (TrustReasons.LowSupport, $"support {support} < {options.MinSupport}");
+        else if (Wilson(confirmed, support, options.Z, upper: false) < options.CleanConfirm)
+            (cleanBlock, cleanReason) = (TrustReasons.LowConfirmation, FormattableString.Invariant($"model confirms {confirmRate:P0} of its caption labels (< {options.CleanConfirm:P0})"));
+
+        var add = JudgeAdd(positive, negative, support, recallHits, trials, options);
+        return new TagTrust
+        {
+            Tag = tag,
+            Support = support,
+            ConfirmRate = confirmRate,
+            CaptionRecall = recall,
+            RecallTrials = trials,
+            RecallFromReviews = reviewed,
+            CaptionPrecision = add.CaptionPrecision,
+            AddPrecision = add.Estimate,
+            Threshold = add.Threshold,
+            CandidateAdds = add.Adds,
+            Add = add.Reason is null,
+            AddReason = add.Reason,
+            AddBlock = add.Block,
+            Clean = cleanReason is null,
+            CleanReason = cleanReason,
+            CleanBlock = cleanBlock,
+        };
+    }
+
+    private static (float? Threshold, double CaptionPrecision, double Estimate, long Adds, string? Block, string? Reason) JudgeAdd(
+        ReadOnlySpan<long> positive, ReadOnlySpan<long> negative, long support, long recallHits, long recallTrials, TrustOptions options)
+    {
+        if (support < options.MinSupport) return (null, 0, 0, 0, TrustReasons.LowSupport, $"support {support} < {options.MinSupport}");
+        if (recallTrials < options.MinRecallTrials)
+            return (null, 0, 0, 0, TrustReasons.NoRecallEstimate, $"caption recall unknown ({recallTrials} caption sets checked < {options.MinRecallTrials}: give an audit)");
+        double recall = recallHits / (double)recallTrials;
+        double recallHigh = Wilson(recallHits, recallTrials, options.Z, upper: true);
+
+        // The lowest threshold (most additions) whose additions reach the target; else the best estimate seen, for the report.
+        (float? Threshold, double P, double Estimate, long Adds) best = (null, 0, -1, 0);
+        long captioned = 0, all = 0;
+        int lowest = TrustStats.BinOf(options.MinAddThreshold);
+        (float, double, double, long)? chosen = null;
+        for (int bin = TrustStats.Bins - 1; bin >= lowest; bin--)
+        {
+            captioned += positive[bin];
+            all += positive[bin] + negative[bin];
+            long adds = all - captioned;
+            if (adds == 0) continue;
+            double p = captioned / (double)all;
+            double estimate = AdditionPrecision(Wilson(captioned, all, options.Z, upper: false), recallHigh);
+            float threshold = TrustStats.LowerEdge(bin);
+            if (estimate > best.Estimate) best = (threshold, p, estimate, adds);
+            if (estimate >= options.AddPrecision) chosen = (threshold, p, estimate, adds);
+        }
+
+        if (chosen is { } c) return (c.Item1, c.Item2, c.Item3, c.Item4, null, null);
+        if (best.Threshold is null) return (null, 0, 0, 0, TrustReasons.NeverScoredHigh, FormattableString.Invariant($"the model never scores it >= {options.MinAddThreshold} without a caption label"));
+        return (best.Threshold, best.P, best.Estimate, best.Adds, TrustReasons.LowAddPrecision,
+            FormattableString.Invariant($"estimated addition precision {best.Estimate:0.00} < {options.AddPrecision:0.00} (caption precision {best.P:0.00}, caption recall {recall:0.00})"));
+    }
+
+    /// <summary>
+    /// The tag's caption-recall counts for caption sets of the dataset's typical size: from reviewed labels where there
+    /// are enough, else from the images' other captions.
+    /// </summary>
+    private static (long Hits, long Trials, bool Reviewed) RecallOf(TrustStats stats, int tag, TrustOptions options)
+    {
+        int k = stats.TypicalCaptions;
+        int reviewed = stats.RecallIndex(reviewed: true, k, tag);
+        if (stats.RecallTrials[reviewed] >= options.MinRecallTrials) return (stats.RecallHits[reviewed], stats.RecallTrials[reviewed], true);
+        int captions = stats.RecallIndex(reviewed: false, k, tag);
+        return (stats.RecallHits[captions], stats.RecallTrials[captions], false);
+    }
+
+    private static long Sum(ReadOnlySpan<long> histogram, int from)
+    {
+        long sum = 0;
+        for (int i = from; i < histogram.Length; i++) sum += histogram[i];
+        return sum;
+    }
+}
