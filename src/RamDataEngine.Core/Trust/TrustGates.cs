@@ -196,7 +196,8 @@ public static class TrustGates
             captioned += positive[bin];
             all += positive[bin] + negative[bin];
             long adds = all - captioned;
-            if (adds == 0) continue;
+            // A threshold is only placed at a bin with scores in it: below the lowest observed score there is no evidence.
+            if (adds == 0 || positive[bin] + negative[bin] == 0) continue;
             double p = captioned / (double)all;
             double estimate = AdditionPrecision(Wilson(captioned, all, options.Z, upper: false), recallHigh);
             float threshold = TrustStats.LowerEdge(bin);
