@@ -44,6 +44,54 @@ public sealed class RamAppTests : IDisposable
         Assert.Matches(@"│ parsed\s+│ v2\s+│\s*\d+\s*│ 1\.000\s+│ 1\.000\s+│", again);
     }
 
+    [Theory]
+    [InlineData("parse", "real")]
+    [InlineData("engine", "start", "real")]
+    public async Task VocabDefault_RealDatasetWithoutVocab_FailsNamingTheChoices(params string[] command)
+    {
+        string data = _dir.Combine("data");
+        await RunAsync("generate", _dir.Combine("src"), "--count", "5");
+        // The same images and captions, without the line field that marks them as generated: real data, to ingest.
+        string jsonl = WithoutFields(_dir.Combine("src", "dataset.jsonl"), "real.jsonl", "source");
+        Assert.Equal(0, (await RunAsync("ingest", jsonl, "--dataset", "real", "--data", data)).Code);
+
+        var (code, output) = await RunAsync([.. command, "--data", data]);
+
+        Assert.Equal(1, code);
+        string line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: real@1 was not made by `ram generate`, so --vocab has no default: give --vocab 'scenes'", line);
+        Assert.Contains("ram_tag_list.txt", line);
+        Assert.Contains("vocabulary JSON file", line);
+        Assert.Equal(command[0] == "engine", line.Contains("'none'", StringComparison.Ordinal));
+        Assert.Matches(@"versions +v1 *\r?\n", (await RunAsync("datasets", "show", "real", "--data", data)).Output);
+    }
+
+    [Fact]
+    public async Task VocabDefault_GeneratedDatasetWithoutVocab_ParsesWithScenes()
+    {
+        string data = _dir.Combine("data");
+        await RunAsync("generate", _dir.Combine("src"), "--count", "20", "--seed", "4");
+        Assert.Equal(0, (await RunAsync("ingest", _dir.Combine("src", "dataset.jsonl"), "--dataset", "gen", "--data", data)).Code);
+
+        var (code, output) = await RunAsync("parse", "gen", "--data", data);
+
+        Assert.True(code == 0, output);
+        Assert.Matches(@"Tags in gen@2: \d+; most frequent: ", output);
+    }
+
+    /// <summary>A copy of a JSONL file (in the same folder, so image paths still resolve) with the named fields removed from every line.</summary>
+    private static string WithoutFields(string jsonl, string name, params string[] fields)
+    {
+        string path = Path.Combine(Path.GetDirectoryName(jsonl)!, name);
+        File.WriteAllLines(path, File.ReadLines(jsonl).Select(line =>
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(line)!.AsObject();
+            foreach (var field in fields) Assert.True(node.Remove(field), $"No '{field}' in {line}");
+            return node.ToJsonString();
+        }));
+        return path;
+    }
+
     [Fact]
     public async Task GenerateIngestShow_RoundTrip_ShowsTheVersionAndItsFiles()
     {

@@ -24,8 +24,8 @@ public sealed class EngineStartSettings : ClusterSettings
     public string? Id { get; init; }
 
     [CommandOption("--vocab <SOURCE>")]
-    [Description("Vocabulary to parse the captions with: scenes (default), a RAM tag folder or file, or a vocabulary JSON; 'none' skips parsing (the input must have parsed tags).")]
-    public string Vocabulary { get; init; } = VocabularySources.Scenes;
+    [Description("Vocabulary to parse the captions with: scenes, a RAM tag folder or file, or a vocabulary JSON; 'none' skips parsing (the input must have parsed tags). Default: scenes for a dataset made by `ram generate`; any other dataset must name one.")]
+    public string? Vocabulary { get; init; }
 
     [CommandOption("--head <KIND>")]
     [Description("Tag head: linear, mlp (default) or query.")]
@@ -131,8 +131,9 @@ public sealed class EngineStartCommand(IAnsiConsole console) : AsyncCommand<Engi
     {
         var (dataset, version) = DatasetReference.Parse(settings.Dataset);
         string id = settings.Id ?? $"engine-{dataset}-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}";
-        var (store, _) = StorageOnly.Open(settings);
-        string? vocabularyId = settings.Vocabulary == "none" ? null : await new VocabularyStore(store).SaveAsync(VocabularySources.Load(settings.Vocabulary), cancellationToken);
+        var (store, catalog) = StorageOnly.Open(settings);
+        string vocabulary = settings.Vocabulary ?? await ParseCommand.DefaultVocabularyAsync(catalog, dataset, version, "'none' when it is already parsed", cancellationToken);
+        string? vocabularyId = vocabulary == "none" ? null : await new VocabularyStore(store).SaveAsync(VocabularySources.Load(vocabulary), cancellationToken);
         var spec = settings.ToSpec(dataset, version, vocabularyId);
         if (settings.Gateway is not null)
         {
