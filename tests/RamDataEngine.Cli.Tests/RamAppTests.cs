@@ -44,6 +44,36 @@ public sealed class RamAppTests : IDisposable
         Assert.Matches(@"│ parsed\s+│ v2\s+│\s*\d+\s*│ 1\.000\s+│ 1\.000\s+│", again);
     }
 
+    [Fact]
+    public async Task EngineReport_RunWithoutTruth_JudgedAgainstTheGivenTruth()
+    {
+        string data = _dir.Combine("data");
+        await RunAsync("generate", _dir.Combine("src"), "--count", "100", "--seed", "11");
+        string jsonl = WithoutFields(_dir.Combine("src", "dataset.jsonl"), "blind.jsonl", "labels", "labels_known");
+        Assert.Equal(0, (await RunAsync("ingest", jsonl, "--dataset", "blind", "--rows-per-shard", "50", "--data", data)).Code);
+        var (ran, run) = await RunAsync("engine", "start", "blind", "--vocab", "scenes", "--id", "e-blind", "--epochs", "3", "--finetune-epochs", "2", "--data", data);
+        Assert.True(ran == 0, run);
+        var (reportCode, report) = await RunAsync("engine", "report", "e-blind", "--data", data);
+        Assert.True(reportCode == 0, report);
+        Assert.Contains("No truth: blind carries no truth_labels", report);
+
+        // The run's own parsed tags (version 2) as truth: every step's version and every model is judged.
+        var (again, judged) = await RunAsync("engine", "report", "e-blind", "--truth-from", "blind@2", "--data", data);
+
+        Assert.True(again == 0, judged);
+        Assert.Contains("judged against blind@2", judged);
+        Assert.DoesNotContain("Nothing to evaluate", judged);
+        Assert.Matches(@"│ parsed\s+│ v2\s+│\s*\d+\s*│ 1\.000\s+│ 1\.000\s+│", judged);
+        foreach (var row in new[] { "+generation", "+cleaning", "preliminary", "retrained", "fine-tuned" }) Assert.Contains($"│ {row} ", judged);
+
+        // Truth that names no row of the test split judges nothing: an error, not an empty report. (Row id 2 is in the train split.)
+        string truth = _dir.Combine("truth.jsonl");
+        File.WriteAllText(truth, """{"id": 2, "labels": ["dog"]}""" + "\n");
+        var (none, noneOutput) = await RunAsync("engine", "report", "e-blind", "--truth", truth, "--data", data);
+        Assert.Equal(1, none);
+        Assert.StartsWith("error: No truth: none of the 1 rows of the given truth is on the test split of blind", noneOutput.Trim());
+    }
+
     [Theory]
     [InlineData("parse", "real")]
     [InlineData("engine", "start", "real")]

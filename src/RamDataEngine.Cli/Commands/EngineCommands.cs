@@ -235,11 +235,14 @@ public sealed class EngineReportCommand(IAnsiConsole console) : AsyncCommand<Eng
 
         if (truth is not null)
         {
-            // The report names each step's version (DATASET@V) and each model: judge those same outputs again.
-            var labels = report.Labels.Select(r => (r.Name, DatasetReference.Parse(r.Source).Version ?? throw new InvalidDataException($"Report row '{r.Name}' names no version: '{r.Source}'."))).ToList();
-            var models = report.Models.Select(r => (r.Name, r.Source)).ToList();
+            // The steps' outputs come from the run's status, not from the report's rows: a run whose dataset had no truth
+            // has a report with no rows, and its outputs deserve a judgement as much as any other run's.
+            var status = (await store.ReadJsonAsync<EngineStatus>(EngineSteps.StatusPath(settings.Id), EngineSteps.Json, cancellationToken))?.Value
+                ?? throw new ArgumentException($"Engine run '{settings.Id}' has a report but no status in {store.Location}.");
+            var (labels, models) = EngineEvaluator.Judged(status);
             report = await EngineEvaluator.EvaluateAsync(
                 catalog, vocabularies, new ModelStore(store), report.EngineId, report.Dataset, labels, models, TimeProvider.System.GetUtcNow(), truth, cancellationToken);
+            if (!report.HasTruth) throw new ArgumentException(report.Message ?? "Nothing to judge.");
             console.MarkupLineInterpolated($"Engine run {report.EngineId} on {report.Dataset}, judged against {Markup.Escape(settings.Truth ?? settings.TruthFrom!)}");
         }
         else
