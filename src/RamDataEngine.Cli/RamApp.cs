@@ -1,19 +1,27 @@
 using RamDataEngine.Cli.Commands;
+using RamDataEngine.Cli.Infrastructure;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using Spectre.Console.Cli.Help;
 
 namespace RamDataEngine.Cli;
 
 /// <summary>The <c>ram</c> command tree. Errors print as one line and exit non-zero; no stack traces.</summary>
 public static class RamApp
 {
-    public static Task<int> RunAsync(string[] args, IAnsiConsole? console = null)
+    public static Task<int> RunAsync(string[] args, IAnsiConsole? console = null) => Create(console).RunAsync(args);
+
+    /// <summary>The command tree, writing to <paramref name="console"/> (default: standard output, see <see cref="RamConsole"/>).</summary>
+    /// <param name="help">Makes the help provider; tests pass one that records the command model. Default: <see cref="PlainTextHelpProvider"/>.</param>
+    internal static CommandApp Create(IAnsiConsole? console, Func<ICommandAppSettings, IHelpProvider>? help = null)
     {
+        console ??= RamConsole.Create();
         var app = new CommandApp();
         app.Configure(config =>
         {
             config.SetApplicationName("ram");
-            if (console is not null) config.ConfigureConsole(console);
+            config.ConfigureConsole(console);
+            config.SetHelpProvider(help?.Invoke(config.Settings) ?? new PlainTextHelpProvider(config.Settings));
             config.AddCommand<DemoCommand>("demo").WithDescription("Generate data and run the engine on one embedded silo.");
             config.AddCommand<GenerateCommand>("generate").WithDescription("Draw a synthetic dataset with known objects and incomplete, noisy captions.");
             config.AddCommand<IngestCommand>("ingest").WithDescription("Ingest a JSONL file + images into a new dataset (version 1).");
@@ -69,6 +77,6 @@ public static class RamApp
                 return exception is CommandAppException ? 2 : 1;
             });
         });
-        return app.RunAsync(args);
+        return app;
     }
 }

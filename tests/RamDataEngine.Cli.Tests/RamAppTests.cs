@@ -1,5 +1,5 @@
+using RamDataEngine.Cli.Infrastructure;
 using RamDataEngine.Testing;
-using Spectre.Console;
 
 namespace RamDataEngine.Cli.Tests;
 
@@ -45,6 +45,84 @@ public sealed class RamAppTests : IDisposable
     }
 
     [Fact]
+    public async Task EngineReport_RunWithoutTruth_JudgedAgainstTheGivenTruth()
+    {
+        string data = _dir.Combine("data");
+        await RunAsync("generate", _dir.Combine("src"), "--count", "100", "--seed", "11");
+        string jsonl = WithoutFields(_dir.Combine("src", "dataset.jsonl"), "blind.jsonl", "labels", "labels_known");
+        Assert.Equal(0, (await RunAsync("ingest", jsonl, "--dataset", "blind", "--rows-per-shard", "50", "--data", data)).Code);
+        var (ran, run) = await RunAsync("engine", "start", "blind", "--vocab", "scenes", "--id", "e-blind", "--epochs", "3", "--finetune-epochs", "2", "--data", data);
+        Assert.True(ran == 0, run);
+        var (reportCode, report) = await RunAsync("engine", "report", "e-blind", "--data", data);
+        Assert.True(reportCode == 0, report);
+        Assert.Contains("No truth: blind carries no truth_labels", report);
+
+        // The run's own parsed tags (version 2) as truth: every step's version and every model is judged.
+        var (again, judged) = await RunAsync("engine", "report", "e-blind", "--truth-from", "blind@2", "--data", data);
+
+        Assert.True(again == 0, judged);
+        Assert.Contains("judged against blind@2", judged);
+        Assert.DoesNotContain("Nothing to evaluate", judged);
+        Assert.Matches(@"│ parsed\s+│ v2\s+│\s*\d+\s*│ 1\.000\s+│ 1\.000\s+│", judged);
+        foreach (var row in new[] { "+generation", "+cleaning", "preliminary", "retrained", "fine-tuned" }) Assert.Contains($"│ {row} ", judged);
+
+        // Truth that names no row of the test split judges nothing: an error, not an empty report. (Row id 2 is in the train split.)
+        string truth = _dir.Combine("truth.jsonl");
+        File.WriteAllText(truth, """{"id": 2, "labels": ["dog"]}""" + "\n");
+        var (none, noneOutput) = await RunAsync("engine", "report", "e-blind", "--truth", truth, "--data", data);
+        Assert.Equal(1, none);
+        Assert.StartsWith("error: No truth: none of the 1 rows of the given truth is on the test split of blind", noneOutput.Trim());
+    }
+
+    [Theory]
+    [InlineData("parse", "real")]
+    [InlineData("engine", "start", "real")]
+    public async Task VocabDefault_RealDatasetWithoutVocab_FailsNamingTheChoices(params string[] command)
+    {
+        string data = _dir.Combine("data");
+        await RunAsync("generate", _dir.Combine("src"), "--count", "5");
+        // The same images and captions, without the line field that marks them as generated: real data, to ingest.
+        string jsonl = WithoutFields(_dir.Combine("src", "dataset.jsonl"), "real.jsonl", "source");
+        Assert.Equal(0, (await RunAsync("ingest", jsonl, "--dataset", "real", "--data", data)).Code);
+
+        var (code, output) = await RunAsync([.. command, "--data", data]);
+
+        Assert.Equal(1, code);
+        string line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: real@1 was not made by `ram generate`, so --vocab has no default: give --vocab 'scenes'", line);
+        Assert.Contains("ram_tag_list.txt", line);
+        Assert.Contains("vocabulary JSON file", line);
+        Assert.Equal(command[0] == "engine", line.Contains("'none'", StringComparison.Ordinal));
+        Assert.Matches(@"versions +v1 *\r?\n", (await RunAsync("datasets", "show", "real", "--data", data)).Output);
+    }
+
+    [Fact]
+    public async Task VocabDefault_GeneratedDatasetWithoutVocab_ParsesWithScenes()
+    {
+        string data = _dir.Combine("data");
+        await RunAsync("generate", _dir.Combine("src"), "--count", "20", "--seed", "4");
+        Assert.Equal(0, (await RunAsync("ingest", _dir.Combine("src", "dataset.jsonl"), "--dataset", "gen", "--data", data)).Code);
+
+        var (code, output) = await RunAsync("parse", "gen", "--data", data);
+
+        Assert.True(code == 0, output);
+        Assert.Matches(@"Tags in gen@2: \d+; most frequent: ", output);
+    }
+
+    /// <summary>A copy of a JSONL file (in the same folder, so image paths still resolve) with the named fields removed from every line.</summary>
+    private static string WithoutFields(string jsonl, string name, params string[] fields)
+    {
+        string path = Path.Combine(Path.GetDirectoryName(jsonl)!, name);
+        File.WriteAllLines(path, File.ReadLines(jsonl).Select(line =>
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(line)!.AsObject();
+            foreach (var field in fields) Assert.True(node.Remove(field), $"No '{field}' in {line}");
+            return node.ToJsonString();
+        }));
+        return path;
+    }
+
+    [Fact]
     public async Task GenerateIngestShow_RoundTrip_ShowsTheVersionAndItsFiles()
     {
         string data = _dir.Combine("data");
@@ -60,7 +138,8 @@ public sealed class RamAppTests : IDisposable
         Assert.Equal(0, shown);
         Assert.Contains("cats v1", show);
         Assert.Contains("ingest", show);
-        Assert.Contains("shard-000002.parquet", show.Replace("\n", "").Replace("│", "").Replace(" ", ""));
+        // Redirected output is not wrapped at a terminal width: each shard's file path stays whole on its row.
+        Assert.Matches(@"│ base: \S+/shard-000002\.parquet +│", show);
     }
 
     [Fact]
@@ -92,16 +171,9 @@ public sealed class RamAppTests : IDisposable
 
     internal static async Task<(int Code, string Output)> RunAsync(params string[] args)
     {
+        // Output as a log or a pipe gets it: the console RamApp makes for a redirected stdout.
         var writer = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Out = new AnsiConsoleOutput(writer),
-            Interactive = InteractionSupport.No,
-        });
-        console.Profile.Width = 200;
-        int code = await RamApp.RunAsync(args, console);
+        int code = await RamApp.RunAsync(args, RamConsole.Create(writer, redirected: true));
         return (code, writer.ToString());
     }
 }

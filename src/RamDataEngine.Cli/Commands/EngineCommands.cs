@@ -24,8 +24,8 @@ public sealed class EngineStartSettings : ClusterSettings
     public string? Id { get; init; }
 
     [CommandOption("--vocab <SOURCE>")]
-    [Description("Vocabulary to parse the captions with: scenes (default), a RAM tag folder or file, or a vocabulary JSON; 'none' skips parsing (the input must have parsed tags).")]
-    public string Vocabulary { get; init; } = VocabularySources.Scenes;
+    [Description("Vocabulary to parse the captions with: scenes, a RAM tag folder or file, or a vocabulary JSON; 'none' skips parsing (the input must have parsed tags). Default: scenes for a dataset made by `ram generate`; any other dataset must name one.")]
+    public string? Vocabulary { get; init; }
 
     [CommandOption("--head <KIND>")]
     [Description("Tag head: linear, mlp (default) or query.")]
@@ -170,8 +170,9 @@ public sealed class EngineStartCommand(IAnsiConsole console) : AsyncCommand<Engi
     {
         var (dataset, version) = DatasetReference.Parse(settings.Dataset);
         string id = settings.Id ?? $"engine-{dataset}-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}";
-        var (store, _) = StorageOnly.Open(settings);
-        string? vocabularyId = settings.Vocabulary == "none" ? null : await new VocabularyStore(store).SaveAsync(VocabularySources.Load(settings.Vocabulary), cancellationToken);
+        var (store, catalog) = StorageOnly.Open(settings);
+        string vocabulary = settings.Vocabulary ?? await ParseCommand.DefaultVocabularyAsync(catalog, dataset, version, "'none' when it is already parsed", cancellationToken);
+        string? vocabularyId = vocabulary == "none" ? null : await new VocabularyStore(store).SaveAsync(VocabularySources.Load(vocabulary), cancellationToken);
         string? audit = null;
         if (settings.Audit is { } auditFile)
         {
@@ -280,11 +281,14 @@ public sealed class EngineReportCommand(IAnsiConsole console) : AsyncCommand<Eng
 
         if (truth is not null)
         {
-            // The report names each step's version (DATASET@V) and each model: judge those same outputs again.
-            var labels = report.Labels.Select(r => (r.Name, DatasetReference.Parse(r.Source).Version ?? throw new InvalidDataException($"Report row '{r.Name}' names no version: '{r.Source}'."))).ToList();
-            var models = report.Models.Select(r => (r.Name, r.Source)).ToList();
+            // The steps' outputs come from the run's status, not from the report's rows: a run whose dataset had no truth
+            // has a report with no rows, and its outputs deserve a judgement as much as any other run's.
+            var status = (await store.ReadJsonAsync<EngineStatus>(EngineSteps.StatusPath(settings.Id), EngineSteps.Json, cancellationToken))?.Value
+                ?? throw new ArgumentException($"Engine run '{settings.Id}' has a report but no status in {store.Location}.");
+            var (labels, models) = EngineEvaluator.Judged(status);
             report = await EngineEvaluator.EvaluateAsync(
                 catalog, vocabularies, new ModelStore(store), report.EngineId, report.Dataset, labels, models, TimeProvider.System.GetUtcNow(), truth, cancellationToken);
+            if (!report.HasTruth) throw new ArgumentException(report.Message ?? "Nothing to judge.");
             console.MarkupLineInterpolated($"Engine run {report.EngineId} on {report.Dataset}, judged against {Markup.Escape(settings.Truth ?? settings.TruthFrom!)}");
         }
         else

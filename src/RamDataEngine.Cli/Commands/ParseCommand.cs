@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Microsoft.Extensions.DependencyInjection;
 using RamDataEngine.Cli.Infrastructure;
 using RamDataEngine.Contracts;
+using RamDataEngine.Datasets.Versions;
 using RamDataEngine.Grains.Parsing;
 using RamDataEngine.Tagging;
 using Spectre.Console;
@@ -18,8 +19,8 @@ public sealed class ParseCommand(IAnsiConsole console) : AsyncCommand<ParseComma
         public string Dataset { get; init; } = "";
 
         [CommandOption("--vocab <SOURCE>")]
-        [Description("'scenes' (the generator's tags), a folder with RAM's ram_tag_list.txt, a tag list file, or a vocabulary JSON. Default: scenes.")]
-        public string Vocabulary { get; init; } = VocabularySources.Scenes;
+        [Description("'scenes' (the generator's tags), a folder with RAM's ram_tag_list.txt, a tag list file, or a vocabulary JSON. Default: scenes for a dataset made by `ram generate`; any other dataset must name one.")]
+        public string? Vocabulary { get; init; }
 
         [CommandOption("--max-in-flight <N>")]
         public int MaxInFlight { get; init; } = 8;
@@ -28,11 +29,20 @@ public sealed class ParseCommand(IAnsiConsole console) : AsyncCommand<ParseComma
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var (dataset, version) = DatasetReference.Parse(settings.Dataset);
-        var vocabulary = VocabularySources.Load(settings.Vocabulary);
+        var vocabulary = VocabularySources.Load(settings.Vocabulary ?? await DefaultVocabularyAsync(StorageOnly.Open(settings).Catalog, dataset, version, null, cancellationToken));
         await using var engine = await EmbeddedEngine.StartAsync(settings, cancellationToken);
         console.MarkupLineInterpolated($"Embedded silo up; dashboard: [link]{engine.DashboardAddress}[/]");
         var status = await ParseAsync(console, engine, dataset, version, vocabulary, settings.MaxInFlight, cancellationToken);
         return status.Phase == CampaignPhase.Completed ? 0 : 1;
+    }
+
+    /// <summary>The vocabulary of a dataset when --vocab is not given: scenes for generated data, else a one-line error naming the choices.</summary>
+    /// <param name="other">A further choice the command accepts, with what it means (e.g. engine start's 'none').</param>
+    internal static async Task<string> DefaultVocabularyAsync(DatasetCatalog catalog, string dataset, int? version, string? other, CancellationToken cancellationToken)
+    {
+        var root = await catalog.OpenAsync(dataset, version, cancellationToken);
+        return await VocabularySources.DefaultForAsync(catalog, root, cancellationToken)
+            ?? throw new ArgumentException($"{root.Dataset}@{root.Version} was not made by `ram generate`, so --vocab has no default: give --vocab {VocabularySources.Forms}{(other is null ? "" : $"; or {other}")}.");
     }
 
     internal static async Task<CampaignStatus> ParseAsync(

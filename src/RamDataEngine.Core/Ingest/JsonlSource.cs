@@ -10,7 +10,7 @@ namespace RamDataEngine.Core.Ingest;
 
 /// <summary>
 /// Reads a JSONL file of image-text pairs in the coco_mini format (one object a line: <c>image_file</c> relative to
-/// the JSONL's folder, <c>captions</c>, optional <c>labels</c> and <c>labels_known</c>), loading and checking each
+/// the JSONL's folder, <c>captions</c>, optional <c>labels</c>, <c>labels_known</c> and <c>source</c>), loading and checking each
 /// image. Every non-blank line yields exactly one <see cref="SourceItem"/>: a row, or a quarantine record with its
 /// reason. Chunks (one per shard task) are independent: read in parallel they give the same items as one sequential read.
 /// </summary>
@@ -18,6 +18,9 @@ public sealed class JsonlSource : IRowSource
 {
     private const int InitialBufferBytes = 64 * 1024;
     private const int ScanBufferBytes = 1024 * 1024;
+
+    /// <summary>Longest <c>source</c> a line may name: it is stored on every row of the base file.</summary>
+    public const int MaxSourceChars = 200;
 
     private static readonly JsonDocumentOptions JsonOptions = new()
     {
@@ -307,7 +310,17 @@ public sealed class JsonlSource : IRowSource
             labelsKnown = known.GetBoolean();
         }
 
-        return new ParsedLine(imageFile.GetString()!, captions!, labels, labelsKnown);
+        string? source = null;
+        if (root.TryGetProperty("source", out var sourceElement) && sourceElement.ValueKind != JsonValueKind.Null)
+        {
+            source = sourceElement.ValueKind == JsonValueKind.String ? sourceElement.GetString()!.Trim() : null;
+            if (string.IsNullOrEmpty(source) || source.Length > MaxSourceChars)
+            {
+                return ParsedLine.Fail(Quarantine(line, QuarantineReasons.FieldInvalid, $"source must be a non-blank string of at most {MaxSourceChars} characters."));
+            }
+        }
+
+        return new ParsedLine(imageFile.GetString()!, captions!, labels, labelsKnown) { Source = source };
     }
 
     private string[]? ReadCaptions(JsonElement root, long line, out QuarantineRecord? failure)
@@ -383,7 +396,7 @@ public sealed class JsonlSource : IRowSource
             SourceKey = KeyOf(line),
             ImageBytes = bytes,
             Captions = parsed.Captions,
-            Source = SourceName,
+            Source = parsed.Source ?? SourceName,
             Width = inspection.Width,
             Height = inspection.Height,
             TruthLabels = parsed.Labels,
@@ -428,6 +441,9 @@ public sealed class JsonlSource : IRowSource
         public bool Blank { get; private init; }
 
         public QuarantineRecord? Failure { get; private init; }
+
+        /// <summary>The line's own <c>source</c>, when it names one.</summary>
+        public string? Source { get; init; }
 
         public static ParsedLine Fail(QuarantineRecord failure) => new(string.Empty, [], [], false) { Failure = failure };
     }

@@ -15,7 +15,10 @@ public sealed class SourceRow
     /// <summary>The non-blank captions, in source order; never empty.</summary>
     public required string[] Captions { get; init; }
 
-    /// <summary>The source the row came from (JSONL file name without extension, or the generator's name).</summary>
+    /// <summary>
+    /// The source the row came from: the line's own <c>source</c> field (the generator writes
+    /// <see cref="Synthetic.SceneGenerator.SourceName"/>), else the JSONL file name without extension.
+    /// </summary>
     public required string Source { get; init; }
 
     /// <summary>Width in pixels, from the image itself (not from the source's metadata).</summary>

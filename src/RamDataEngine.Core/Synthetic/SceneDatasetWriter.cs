@@ -116,6 +116,9 @@ public static class SceneDatasetWriter
         writer.WriteString("split", "synthetic");
         writer.WriteBoolean("labels_known", true);
 
+        // Kept by ingest as each row's source: how a dataset made by the generator is told from real data later.
+        writer.WriteString("source", SceneGenerator.SourceName);
+
         // Beyond the coco_mini fields (ingest ignores them): what was drawn where, and which caption tags are wrong.
         writer.WriteString("scene", SceneVocabulary.Tag(spec.Scene));
         writer.WriteStartArray("objects");

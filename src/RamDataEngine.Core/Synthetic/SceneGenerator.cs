@@ -9,7 +9,10 @@ namespace RamDataEngine.Core.Synthetic;
 /// </summary>
 public sealed class SceneGenerator
 {
-    /// <summary>The <see cref="SourceRow.Source"/> of rows made in memory by <see cref="Generate"/>.</summary>
+    /// <summary>
+    /// The <see cref="SourceRow.Source"/> of every generated row: made in memory by <see cref="Generate"/>, or ingested
+    /// from the JSONL of <see cref="SceneDatasetWriter"/> (its <c>source</c> field). A dataset whose rows carry it was generated.
+    /// </summary>
     public const string SourceName = "synthetic";
 
     // Each purpose draws from its own stream, so that e.g. changing a caption option never moves an object.

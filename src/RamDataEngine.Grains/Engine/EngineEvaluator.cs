@@ -27,6 +27,28 @@ public static class EngineEvaluator
     /// <summary>Cleaning that removes more than this share of the labels it was given gets a warning in the report.</summary>
     public const double CleaningWarningShare = 0.2;
 
+    /// <summary>
+    /// The label versions (parsed, +generation, +cleaning unless clean was skipped) and models (preliminary, retrained,
+    /// fine-tuned) a finished run's report judges, read from the run's recorded status: what judging the run again needs,
+    /// whether or not its first report had truth to fill its tables.
+    /// </summary>
+    public static (IReadOnlyList<(string Name, int Version)> Labels, IReadOnlyList<(string Name, string ModelId)> Models) Judged(EngineStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        EngineStepStatus Step(string name) => status.Step(name)
+            ?? throw new InvalidDataException($"Engine run {status.EngineId} has no '{name}' step in its status.");
+        int VersionOf(string name) => Step(name).OutputVersion
+            ?? throw new InvalidDataException($"Engine run {status.EngineId}: step '{name}' recorded no output version (the run is {status.Phase}).");
+        string ModelOf(string name) => Step(name).OutputModel
+            ?? throw new InvalidDataException($"Engine run {status.EngineId}: step '{name}' recorded no model (the run is {status.Phase}).");
+
+        var labels = new List<(string, int)> { ("parsed", VersionOf(EngineSteps.Parse)), ("+generation", VersionOf(EngineSteps.Annotate)) };
+        // A skipped clean step passes the annotated version on: its "+cleaning" row would only repeat "+generation".
+        if (Step(EngineSteps.Clean).State != EngineStepState.Skipped) labels.Add((CleaningStep, VersionOf(EngineSteps.Clean)));
+        var models = new List<(string, string)> { ("preliminary", ModelOf(EngineSteps.Train)), ("retrained", ModelOf(EngineSteps.Retrain)), ("fine-tuned", ModelOf(EngineSteps.Finetune)) };
+        return (labels, models);
+    }
+
     public static async Task<EngineReport> EvaluateAsync(
         DatasetCatalog catalog, VocabularyStore vocabularies, ModelStore models, string engineId, string dataset,
         IReadOnlyList<(string Name, int Version)> labelSteps, IReadOnlyList<(string Name, string ModelId)> modelSteps, DateTimeOffset now,
@@ -43,7 +65,12 @@ public static class EngineEvaluator
             : await HasTestTruthAsync(catalog, await catalog.OpenAsync(dataset, labelSteps[0].Version, cancellationToken), cancellationToken);
         if (!hasTruth)
         {
-            return report with { Message = $"No truth: {dataset} carries no truth_labels on its {Split} split, so quality cannot be measured (the engine's outputs are still versioned)." };
+            return report with
+            {
+                Message = truth is null
+                    ? $"No truth: {dataset} carries no truth_labels on its {Split} split, so quality cannot be measured (the engine's outputs are still versioned)."
+                    : $"No truth: none of the {truth.Count} rows of the given truth is on the {Split} split of {dataset} (are they its row ids?).",
+            };
         }
 
         var labels = new List<EngineQualityRow>();

@@ -265,4 +265,31 @@ public sealed class JsonlSourceTests : IDisposable
         Assert.False(row.TruthKnown);
         Assert.Empty(row.TruthLabels);
     }
+
+    [Fact]
+    public async Task ReadAllAsync_LineNamesItsSource_RowKeepsItAndTheKeyKeepsTheFileName()
+    {
+        var path = Path.Combine(_data, "named.jsonl");
+        File.WriteAllText(path, """{"image_file": "images/good.png", "captions": ["x"], "source": " web crawl "}""" + "\n" + """{"image_file": "images/good.png", "captions": ["y"], "source": null}""" + "\n");
+
+        var rows = (await ReadAllAsync(new JsonlSource(path).ReadAllAsync())).Select(i => i.Row!).ToList();
+
+        Assert.Equal(["web crawl", "named"], rows.Select(r => r.Source));
+        Assert.Equal(["named:1", "named:2"], rows.Select(r => r.SourceKey));
+    }
+
+    [Theory]
+    [InlineData("3")]
+    [InlineData("\"  \"")]
+    [InlineData("[\"a\"]")]
+    public async Task ReadAllAsync_SourceNotANonBlankString_Quarantined(string source)
+    {
+        var path = Path.Combine(_data, "bad-source.jsonl");
+        File.WriteAllText(path, $$"""{"image_file": "images/good.png", "captions": ["x"], "source": {{source}}}""" + "\n");
+
+        var item = (await ReadAllAsync(new JsonlSource(path).ReadAllAsync())).Single();
+
+        Assert.Equal(QuarantineReasons.FieldInvalid, item.Quarantine?.Reason);
+        Assert.Contains("source", item.Quarantine!.Detail);
+    }
 }

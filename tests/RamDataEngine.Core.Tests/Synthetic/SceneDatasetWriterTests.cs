@@ -27,6 +27,7 @@ public sealed class SceneDatasetWriterTests
                 var expected = generator.Generate(index);
                 var row = item.Row!;
                 Assert.Equal($"dataset:{index + 1}", row.SourceKey);
+                Assert.Equal(SceneGenerator.SourceName, row.Source);
                 Assert.Equal(expected.ImageBytes, row.ImageBytes);
                 Assert.Equal(expected.Captions, row.Captions);
                 Assert.Equal(expected.TruthLabels, row.TruthLabels);

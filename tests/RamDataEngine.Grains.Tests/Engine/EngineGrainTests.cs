@@ -66,6 +66,11 @@ public sealed class EngineGrainTests(EngineFixture fixture) : IClassFixture<Engi
         var stored = await catalog.Store.ReadJsonAsync<EngineReport>(status.ReportPath!, EngineSteps.Json);
         Assert.NotNull(stored);
         Assert.Equal(report.Labels, stored.Value.Value.Labels);
+
+        // `ram engine report --truth` judges what the run's status names: the same outputs the evaluate step judged.
+        var (judgedLabels, judgedModels) = EngineEvaluator.Judged(status);
+        Assert.Equal(report.Labels.Select(r => (r.Name, r.Source)), judgedLabels.Select(l => (l.Name, $"{EngineFixture.Dataset}@{l.Version}")));
+        Assert.Equal(report.Models.Select(r => (r.Name, r.Source)), judgedModels);
     }
 
     [Fact]
