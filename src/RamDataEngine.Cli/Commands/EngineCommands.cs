@@ -286,8 +286,11 @@ public sealed class EngineReportCommand(IAnsiConsole console) : AsyncCommand<Eng
             var status = (await store.ReadJsonAsync<EngineStatus>(EngineSteps.StatusPath(settings.Id), EngineSteps.Json, cancellationToken))?.Value
                 ?? throw new ArgumentException($"Engine run '{settings.Id}' has a report but no status in {store.Location}.");
             var (labels, models) = EngineEvaluator.Judged(status);
+            var stored = report;
             report = await EngineEvaluator.EvaluateAsync(
                 catalog, vocabularies, new ModelStore(store), report.EngineId, report.Dataset, labels, models, TimeProvider.System.GetUtcNow(), truth, cancellationToken);
+            // The gates were judged without truth: the stored summary stands.
+            report = report with { Trust = stored.Trust };
             if (!report.HasTruth) throw new ArgumentException(report.Message ?? "Nothing to judge.");
             console.MarkupLineInterpolated($"Engine run {report.EngineId} on {report.Dataset}, judged against {Markup.Escape(settings.Truth ?? settings.TruthFrom!)}");
         }
