@@ -64,6 +64,15 @@ public sealed class DatasetsShowCommand(IAnsiConsole console) : AsyncCommand<Dat
         Row("rows", DatasetsListCommand.N(root.Rows));
         Row("quarantined rows", DatasetsListCommand.N(root.QuarantinedRows));
         Row("storage", store.Location);
+        var layerBytes = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        await foreach (var entry in catalog.ReadShardsAsync(root, cancellationToken))
+        {
+            foreach (var (kind, file) in entry.Files) layerBytes[kind] = layerBytes.GetValueOrDefault(kind) + file.Bytes;
+        }
+
+        // Bytes per row of each layer: what a relabel costs to store, next to the base it never copies.
+        Row("bytes per row", string.Join(", ", layerBytes.Select(p => string.Create(
+            CultureInfo.InvariantCulture, $"{p.Key} {(root.Rows == 0 ? 0 : p.Value / (double)root.Rows):N1} ({p.Value:N0} bytes)"))));
         console.Write(summary);
 
         foreach (var removed in root.RemovedShards)

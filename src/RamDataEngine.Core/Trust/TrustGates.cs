@@ -212,16 +212,30 @@ public static class TrustGates
     }
 
     /// <summary>
-    /// The tag's caption-recall counts for caption sets of the dataset's typical size: from reviewed labels where there
-    /// are enough, else from the images' other captions.
+    /// The tag's caption recall for the dataset's caption sets: per caption-set size c, the recall counted for sets of c
+    /// captions, weighted by the dataset's rows with c captions; from reviewed labels where there are enough counts, else
+    /// from the images' other captions. Returned as (hits, trials) with trials the counts behind the estimate.
     /// </summary>
     private static (long Hits, long Trials, bool Reviewed) RecallOf(TrustStats stats, int tag, TrustOptions options)
     {
-        int k = stats.TypicalCaptions;
-        int reviewed = stats.RecallIndex(reviewed: true, k, tag);
-        if (stats.RecallTrials[reviewed] >= options.MinRecallTrials) return (stats.RecallHits[reviewed], stats.RecallTrials[reviewed], true);
-        int captions = stats.RecallIndex(reviewed: false, k, tag);
-        return (stats.RecallHits[captions], stats.RecallTrials[captions], false);
+        foreach (bool reviewed in (ReadOnlySpan<bool>)[true, false])
+        {
+            double weighted = 0, weights = 0;
+            long trials = 0;
+            for (int c = 1; c <= TrustStats.MaxCaptions; c++)
+            {
+                long rows = stats.CaptionSets[c];
+                int at = stats.RecallIndex(reviewed, c, tag);
+                if (rows == 0 || stats.RecallTrials[at] == 0) continue;
+                weighted += rows * (stats.RecallHits[at] / (double)stats.RecallTrials[at]);
+                weights += rows;
+                trials += stats.RecallTrials[at];
+            }
+
+            if (trials >= options.MinRecallTrials) return ((long)Math.Round(weighted / weights * trials), trials, reviewed);
+        }
+
+        return (0, 0, false);
     }
 
     private static long Sum(ReadOnlySpan<long> histogram, int from)

@@ -13,7 +13,7 @@ namespace RamDataEngine.Core.Trust;
 /// <see cref="MaxCaptions"/> captions (the union of an image's first k captions), from two sources: reviewed labels
 /// (the truth of an audit image) and, without them, the image's other captions (a caption set checked against a tag
 /// that another caption names; captions of one image tend to name the same things, so this overestimates recall and
-/// is used only where no reviewed counts exist). The gate reads the counts for the dataset's own caption-set size.
+/// is used only where no reviewed counts exist). The gate weighs the counts by the dataset's own caption-set sizes.
 /// </remarks>
 /// <remarks>
 /// Counts only, so shards are summed in any order and a merge is exact. Histograms have <see cref="Bins"/> equal bins
@@ -66,21 +66,6 @@ public sealed class TrustStats
 
     /// <summary>[c]: rows counted with c captions (c capped at <see cref="MaxCaptions"/>; 0 = none).</summary>
     public long[] CaptionSets { get; }
-
-    /// <summary>The caption-set size most rows have (1..<see cref="MaxCaptions"/>): the recall the gate reads.</summary>
-    public int TypicalCaptions
-    {
-        get
-        {
-            int best = 1;
-            for (int c = 2; c <= MaxCaptions; c++)
-            {
-                if (CaptionSets[c] > CaptionSets[best]) best = c;
-            }
-
-            return best;
-        }
-    }
 
     /// <summary>Where the recall counts of <paramref name="tag"/> for sets of <paramref name="captions"/> captions are, from reviewed labels or from other captions.</summary>
     public int RecallIndex(bool reviewed, int captions, int tag) => ((((reviewed ? 0 : 1) * MaxCaptions) + (Math.Clamp(captions, 1, MaxCaptions) - 1)) * TagCount) + tag;

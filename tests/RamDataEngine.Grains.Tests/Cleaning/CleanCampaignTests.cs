@@ -5,6 +5,7 @@ using RamDataEngine.Grains.Cleaning;
 using RamDataEngine.Grains.Models;
 using RamDataEngine.Grains.Tests.Campaigns;
 using RamDataEngine.Grains.Tests.Models;
+using RamDataEngine.Grains.Trust;
 using RamDataEngine.Storage;
 using RamDataEngine.Testing;
 
@@ -19,6 +20,9 @@ public sealed class CleanCampaignTests(ThreeSiloFixture fixture)
     // Small data and a briefly trained model (scores 0.5-0.9), so the floor is set high enough to remove some labels and tags need only a few regions to get a cut.
     private static readonly CleanOptions Options = new() { DisagreeFloor = 0.75f, MinSamples = 8, OutlierFraction = 0.1 };
 
+    // These tests check the cleaning rules themselves, so no trust gate holds them back (the gates have tests of their own).
+    private static readonly TrustPlan Ungated = new() { Off = true };
+
     private readonly DatasetCatalog _catalog = new(new LocalFolderBlobStore(fixture.Storage.Path), TimeProvider.System);
 
     [Fact]
@@ -26,14 +30,14 @@ public sealed class CleanCampaignTests(ThreeSiloFixture fixture)
     {
         await ModelTestData.PrepareAsync(fixture.Cluster, _catalog, Dataset);
         var (_, model) = await ModelTestData.TrainAsync(fixture.Cluster, "job-clean-train", new TrainingJobSpec { Operation = "train", Dataset = Dataset, MaxEpochs = 6 });
-        var annotated = await ModelTestData.RunCampaignAsync(fixture.Cluster, "c-clean-annotate", ModelPlanners.Annotate(Dataset, model));
+        var annotated = await ModelTestData.RunCampaignAsync(fixture.Cluster, "c-clean-annotate", ModelPlanners.Annotate(Dataset, model, trust: Ungated));
         int input = annotated.OutputVersion!.Value;
 
         // A copy of the data as it is now, for the same campaign on a one-silo cluster below.
         using var copy = new TempDirectory("clean-one-silo");
         CopyData(fixture.Storage.Path, copy.Path);
 
-        var threeSilos = await ModelTestData.RunCampaignAsync(fixture.Cluster, "c-clean-3", CleanPlanner.Plan(Dataset, model, input, Options));
+        var threeSilos = await ModelTestData.RunCampaignAsync(fixture.Cluster, "c-clean-3", CleanPlanner.Plan(Dataset, model, input, Options, trust: Ungated));
         var cleaned = await _catalog.OpenAsync(Dataset, threeSilos.OutputVersion!.Value);
         Assert.Equal(CleanPlanner.Kind, cleaned.Lineage.Operation);
         var before = await ReadLabelsAsync(_catalog, await _catalog.OpenAsync(Dataset, input));
@@ -60,7 +64,7 @@ public sealed class CleanCampaignTests(ThreeSiloFixture fixture)
         var oneCatalog = new DatasetCatalog(new LocalFolderBlobStore(copy.Path), TimeProvider.System);
         await using (var one = await RamTestCluster.StartAsync(copy.Path, silos: 1))
         {
-            var oneSilo = await ModelTestData.RunCampaignAsync(one, "c-clean-1", CleanPlanner.Plan(Dataset, model, input, Options));
+            var oneSilo = await ModelTestData.RunCampaignAsync(one, "c-clean-1", CleanPlanner.Plan(Dataset, model, input, Options, trust: Ungated));
             var single = await ReadLabelsAsync(oneCatalog, await oneCatalog.OpenAsync(Dataset, oneSilo.OutputVersion!.Value));
             Assert.Equal(after.Count, single.Count);
             foreach (var (id, row) in after) Assert.Equal(row.ToString(), single[id].ToString());
@@ -74,7 +78,7 @@ public sealed class CleanCampaignTests(ThreeSiloFixture fixture)
         await ModelTestData.PrepareAsync(fixture.Cluster, _catalog, dataset);
         var (_, model) = await ModelTestData.TrainAsync(fixture.Cluster, "job-relabel-clean", new TrainingJobSpec { Operation = "train", Dataset = dataset, MaxEpochs = 6 });
 
-        var spec = ModelPlanners.Annotate(dataset, model, clean: Options);
+        var spec = ModelPlanners.Annotate(dataset, model, clean: Options, trust: Ungated);
         var status = await ModelTestData.RunCampaignAsync(fixture.Cluster, "c-relabel-clean", spec);
 
         Assert.Equal([AnnotateStage.StageName, CleanPlanner.SampleStage, CleanPlanner.ApplyStage], spec.Stages);

@@ -54,7 +54,20 @@ public sealed class EngineGrainTests(EngineFixture fixture) : IClassFixture<Engi
         Assert.Equal((featurize, "split=train", "parsed"), (preliminary.DatasetVersion, preliminary.Filter, preliminary.Hyperparameters["labels"]));
         Assert.Equal((clean, "split=train", "labels"), (retrained.DatasetVersion, retrained.Filter, retrained.Hyperparameters["labels"]));
         Assert.Equal((clean, retrained.Id, "finetune", EngineSpec.DefaultFinetuneFilter), (tuned.DatasetVersion, tuned.ParentModel, tuned.Operation, tuned.Filter));
-        Assert.Equal(annotated.Lineage.ModelId, preliminary.Id);
+        // Cross-fitting: one head per fold, each trained on the other folds' rows; they (not the preliminary model) judge.
+        var folds = status.Step(EngineSteps.Folds)!.OutputModel!.Split(',');
+        Assert.Equal(EngineSpec.DefaultFolds, folds.Length);
+        for (int k = 0; k < folds.Length; k++)
+        {
+            var fold = (await store.GetManifestAsync(folds[k]))!.Record;
+            Assert.Equal((featurize, $"out-of-fold={k}/{folds.Length}"), (fold.DatasetVersion, fold.Filter));
+        }
+
+        Assert.Equal(string.Join(',', folds), annotated.Lineage.ModelId);
+        Assert.NotNull(report.Trust);
+        Assert.Equal(EngineSpec.DefaultFolds, report.Trust.Folds);
+        Assert.True(report.Trust.TagsJudged > 0);
+        Assert.Equal(report.Labels.Count, report.LabelsAllRows.Count);
 
         // The report: label quality per step and model quality per model on the test split, stored as JSON too.
         Assert.True(report.HasTruth, report.Message);

@@ -77,6 +77,9 @@ public sealed class ModelPipelineTests(ThreeSiloFixture fixture)
                     Assert.Subset(final.ToHashSet(), parsed.Row(index).ToArray().ToHashSet());
                     foreach (float s in batch.AddedScores[row]) Assert.True(s >= AnnotateStage.DefaultFloor);
                     Assert.Empty(batch.AddedTagIds[row].ToArray().Intersect(parsed.Row(index).ToArray()));
+                    // The layer holds decisions: every added tag is a final tag, and nothing else is listed as added.
+                    Assert.Equal(final.Except(parsed.Row(index).ToArray()).Order(), batch.AddedTagIds[row].ToArray().Order());
+                    Assert.Empty(batch.CandidateTagIds[row].ToArray());
                     added += final.Length - parsed.Row(index).Length;
                     foreach (int tag in final) counted[tag] = counted.GetValueOrDefault(tag) + 1;
                 }
