@@ -51,6 +51,10 @@ public sealed partial class CaptionParser
     /// <summary>Problems found while building (phrases that can never match, tags that read the same).</summary>
     public IReadOnlyList<string> BuildWarnings => tables.Warnings;
 
+    /// <summary>The vocabulary's tags that name one action in two verb forms ("sit" and "sitting"): the parser yields
+    /// both wherever a caption has either, in any form.</summary>
+    public IReadOnlyList<VerbFormPair> VerbFormPairs => tables.VerbPairs;
+
     /// <summary>Parses a caption and returns its tags (allocates; use the span overload on hot paths).</summary>
     public IReadOnlyList<ParsedTag> Parse(string? caption) => Parse(caption, out _);
 
@@ -215,10 +219,17 @@ public sealed partial class CaptionParser
 
                 if (alone != -2)
                 {
-                    if (alone >= 0 && !Contains(destination[..written], alone))
+                    if (alone >= 0)
                     {
-                        if (written == destination.Length) flags |= CaptionParseFlags.DestinationFull;
-                        else destination[written++] = new ParsedTag(alone, token.Start, token.Length);
+                        if (!Contains(destination[..written], alone))
+                        {
+                            if (written == destination.Length) flags |= CaptionParseFlags.DestinationFull;
+                            else destination[written++] = new ParsedTag(alone, token.Start, token.Length);
+                        }
+                    }
+                    else if (alone != -1)
+                    {
+                        written = Emit(-3 - alone, token.Start, token.Length, destination, written, ref flags);
                     }
 
                     i++;
@@ -278,28 +289,34 @@ public sealed partial class CaptionParser
 
             if (!negated)
             {
-                ref readonly var n = ref nodes[node];
-                int start = token.Start;
                 ref readonly var last = ref tokens[i + length - 1];
-                int end = last.Start + last.Length;
-                for (int k = 0; k < n.TagCount; k++)
-                {
-                    int tagId = nodeTags[n.TagStart + k];
-                    if (Contains(destination[..written], tagId)) continue;
-                    if (written == destination.Length)
-                    {
-                        flags |= CaptionParseFlags.DestinationFull;
-                        break;
-                    }
-
-                    destination[written++] = new ParsedTag(tagId, start, end - start);
-                }
+                written = Emit(node, token.Start, last.Start + last.Length - token.Start, destination, written, ref flags);
             }
 
             i += length;
         }
 
         return new CaptionParseResult(written, flags);
+    }
+
+    /// <summary>Writes the tags of a matched phrase's <paramref name="node"/> not yet written; returns the new count.</summary>
+    private int Emit(int node, int start, int length, Span<ParsedTag> destination, int written, ref CaptionParseFlags flags)
+    {
+        ref readonly var n = ref nodes[node];
+        for (int k = 0; k < n.TagCount; k++)
+        {
+            int tagId = nodeTags[n.TagStart + k];
+            if (Contains(destination[..written], tagId)) continue;
+            if (written == destination.Length)
+            {
+                flags |= CaptionParseFlags.DestinationFull;
+                break;
+            }
+
+            destination[written++] = new ParsedTag(tagId, start, length);
+        }
+
+        return written;
     }
 
     /// <summary>"no" is not a negation in "a no parking sign" (after a determiner), "with no smoking signs" (a sign
