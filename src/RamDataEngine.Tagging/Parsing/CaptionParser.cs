@@ -226,10 +226,14 @@ public sealed partial class CaptionParser
                             if (written == destination.Length) flags |= CaptionParseFlags.DestinationFull;
                             else destination[written++] = new ParsedTag(alone, token.Start, token.Length);
                         }
-                    }
-                    else if (alone != -1)
-                    {
-                        written = Emit(-3 - alone, token.Start, token.Length, destination, written, ref flags);
+
+                        // The other tag of a verb pair ("sits" yields "sit" and "sitting").
+                        int also = token.Word.AloneAlso;
+                        if (also >= 0 && !Contains(destination[..written], also))
+                        {
+                            if (written == destination.Length) flags |= CaptionParseFlags.DestinationFull;
+                            else destination[written++] = new ParsedTag(also, token.Start, token.Length);
+                        }
                     }
 
                     i++;
@@ -289,34 +293,28 @@ public sealed partial class CaptionParser
 
             if (!negated)
             {
+                ref readonly var n = ref nodes[node];
+                int start = token.Start;
                 ref readonly var last = ref tokens[i + length - 1];
-                written = Emit(node, token.Start, last.Start + last.Length - token.Start, destination, written, ref flags);
+                int end = last.Start + last.Length;
+                for (int k = 0; k < n.TagCount; k++)
+                {
+                    int tagId = nodeTags[n.TagStart + k];
+                    if (Contains(destination[..written], tagId)) continue;
+                    if (written == destination.Length)
+                    {
+                        flags |= CaptionParseFlags.DestinationFull;
+                        break;
+                    }
+
+                    destination[written++] = new ParsedTag(tagId, start, end - start);
+                }
             }
 
             i += length;
         }
 
         return new CaptionParseResult(written, flags);
-    }
-
-    /// <summary>Writes the tags of a matched phrase's <paramref name="node"/> not yet written; returns the new count.</summary>
-    private int Emit(int node, int start, int length, Span<ParsedTag> destination, int written, ref CaptionParseFlags flags)
-    {
-        ref readonly var n = ref nodes[node];
-        for (int k = 0; k < n.TagCount; k++)
-        {
-            int tagId = nodeTags[n.TagStart + k];
-            if (Contains(destination[..written], tagId)) continue;
-            if (written == destination.Length)
-            {
-                flags |= CaptionParseFlags.DestinationFull;
-                break;
-            }
-
-            destination[written++] = new ParsedTag(tagId, start, length);
-        }
-
-        return written;
     }
 
     /// <summary>"no" is not a negation in "a no parking sign" (after a determiner), "with no smoking signs" (a sign

@@ -43,17 +43,20 @@ internal struct WordInfo
     public int LemmaNode;
 
     /// <summary>What this word yields when the next word continues none of its phrases: a tag id, -1 for nothing (no
-    /// phrase ends at it alone, or an ignored phrase does), or -3 - node when its one-word phrase yields several tags
-    /// (a verb's lemma and -ing tags, "sit" and "sitting"): the node's tag list. (-2 is the matcher's mark for "walk the
-    /// trie", never stored.)</summary>
+    /// phrase ends at it alone, or an ignored phrase does), -2 when only the trie walk can tell (over two tags).</summary>
     public int Alone;
+
+    /// <summary>A second tag the word yields with <see cref="Alone"/> (the other tag of a verb pair: "sitting" with
+    /// "sit"), or -1. Kept beside <see cref="Alone"/> so the commonest verbs settle from their lookup too; the slot
+    /// had room for it (a word table slot stays 48 bytes).</summary>
+    public int AloneAlso;
 
     /// <summary>Bit (word id mod 32) set for each word that continues a phrase starting with this word: when the next
     /// word's bits are clear, <see cref="Alone"/> settles the match without walking the trie.</summary>
     public uint ChildMask;
     public WordFlags Flags;
 
-    public static readonly WordInfo Unknown = new() { Surface = -1, Lemma = -1, SurfaceNode = -1, LemmaNode = -1, Alone = -1 };
+    public static readonly WordInfo Unknown = new() { Surface = -1, Lemma = -1, SurfaceNode = -1, LemmaNode = -1, Alone = -1, AloneAlso = -1 };
 
     public static readonly WordInfo BreakMark = Unknown with { Flags = WordFlags.Break | WordFlags.Known };
 
@@ -378,8 +381,9 @@ internal sealed class ParserTables
             // The exact form wins a tie (see CaptionParser.LongestMatch).
             int chosen = info.SurfaceNode >= 0 && nodeArray[info.SurfaceNode].IsTerminal ? info.SurfaceNode
                 : info.LemmaNode >= 0 && nodeArray[info.LemmaNode].IsTerminal ? info.LemmaNode : -1;
-            info.Alone = chosen < 0 || nodeArray[chosen].Blocked ? -1
-                : nodeArray[chosen].TagCount == 1 ? flatTags[nodeArray[chosen].TagStart] : -3 - chosen;
+            int tagCount = chosen < 0 || nodeArray[chosen].Blocked ? 0 : nodeArray[chosen].TagCount;
+            info.Alone = tagCount == 0 ? -1 : tagCount <= 2 ? flatTags[nodeArray[chosen].TagStart] : -2;
+            info.AloneAlso = tagCount == 2 ? flatTags[nodeArray[chosen].TagStart + 1] : -1;
         }
 
         return new ParserTables
