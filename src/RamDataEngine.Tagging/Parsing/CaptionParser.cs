@@ -51,6 +51,10 @@ public sealed partial class CaptionParser
     /// <summary>Problems found while building (phrases that can never match, tags that read the same).</summary>
     public IReadOnlyList<string> BuildWarnings => tables.Warnings;
 
+    /// <summary>The vocabulary's tags that name one action in two verb forms ("sit" and "sitting"): the parser yields
+    /// both wherever a caption has either, in any form.</summary>
+    public IReadOnlyList<VerbFormPair> VerbFormPairs => tables.VerbPairs;
+
     /// <summary>Parses a caption and returns its tags (allocates; use the span overload on hot paths).</summary>
     public IReadOnlyList<ParsedTag> Parse(string? caption) => Parse(caption, out _);
 
@@ -215,10 +219,21 @@ public sealed partial class CaptionParser
 
                 if (alone != -2)
                 {
-                    if (alone >= 0 && !Contains(destination[..written], alone))
+                    if (alone >= 0)
                     {
-                        if (written == destination.Length) flags |= CaptionParseFlags.DestinationFull;
-                        else destination[written++] = new ParsedTag(alone, token.Start, token.Length);
+                        if (!Contains(destination[..written], alone))
+                        {
+                            if (written == destination.Length) flags |= CaptionParseFlags.DestinationFull;
+                            else destination[written++] = new ParsedTag(alone, token.Start, token.Length);
+                        }
+
+                        // The other tag of a verb pair ("sits" yields "sit" and "sitting").
+                        int also = token.Word.AloneAlso;
+                        if (also >= 0 && !Contains(destination[..written], also))
+                        {
+                            if (written == destination.Length) flags |= CaptionParseFlags.DestinationFull;
+                            else destination[written++] = new ParsedTag(also, token.Start, token.Length);
+                        }
                     }
 
                     i++;

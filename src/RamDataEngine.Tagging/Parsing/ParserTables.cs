@@ -43,15 +43,20 @@ internal struct WordInfo
     public int LemmaNode;
 
     /// <summary>What this word yields when the next word continues none of its phrases: a tag id, -1 for nothing (no
-    /// phrase ends at it alone, or an ignored phrase does), -2 when only the trie walk can tell (several tags).</summary>
+    /// phrase ends at it alone, or an ignored phrase does), -2 when only the trie walk can tell (over two tags).</summary>
     public int Alone;
+
+    /// <summary>A second tag the word yields with <see cref="Alone"/> (the other tag of a verb pair: "sitting" with
+    /// "sit"), or -1. Kept beside <see cref="Alone"/> so the commonest verbs settle from their lookup too; the slot
+    /// had room for it (a word table slot stays 48 bytes).</summary>
+    public int AloneAlso;
 
     /// <summary>Bit (word id mod 32) set for each word that continues a phrase starting with this word: when the next
     /// word's bits are clear, <see cref="Alone"/> settles the match without walking the trie.</summary>
     public uint ChildMask;
     public WordFlags Flags;
 
-    public static readonly WordInfo Unknown = new() { Surface = -1, Lemma = -1, SurfaceNode = -1, LemmaNode = -1, Alone = -1 };
+    public static readonly WordInfo Unknown = new() { Surface = -1, Lemma = -1, SurfaceNode = -1, LemmaNode = -1, Alone = -1, AloneAlso = -1 };
 
     public static readonly WordInfo BreakMark = Unknown with { Flags = WordFlags.Break | WordFlags.Known };
 
@@ -78,7 +83,8 @@ internal struct TrieNode
 /// <summary>
 /// The parser's lookup tables, built once from a vocabulary: every word form of the vocabulary's phrases (plurals and,
 /// for verbs, -ing/-ed forms, generated forward from the lemma) and the function words map to a <see cref="WordInfo"/>;
-/// the phrases form a trie over lexicon word ids.
+/// the phrases form a trie over lexicon word ids. Tags that name one action in two verb forms (<see cref="VerbPairs"/>)
+/// share their trie nodes' tag lists, so the matcher yields both without knowing about pairs.
 /// </summary>
 internal sealed class ParserTables
 {
@@ -95,6 +101,8 @@ internal sealed class ParserTables
     public required int[] NodeTags { get; init; }
 
     public required IReadOnlyList<string> Warnings { get; init; }
+
+    public required IReadOnlyList<VerbFormPair> VerbPairs { get; init; }
 
     public static long EdgeKey(int node, int word) => EdgeTable.Key(node, word);
 
@@ -265,6 +273,8 @@ internal sealed class ParserTables
             return nodes.Count - 1;
         }
 
+        var nameNode = new int[names.Length];
+        Array.Fill(nameNode, -1);
         for (int t = 0; t < names.Length; t++)
         {
             if (names[t].Length == 0) continue;
@@ -277,7 +287,17 @@ internal sealed class ParserTables
 
             (nodeTags[node] ??= []).Add(t);
             nameOwned[node] = true;
+            nameNode[t] = node;
         }
+
+        int NameOwner(int[] words)
+        {
+            int node = rootChild[words[0]];
+            for (int i = 1; i < words.Length && node >= 0; i++) node = edges.TryGetValue(EdgeKey(node, words[i]), out var child) ? child : -1;
+            return node >= 0 && nameOwned[node] ? nodeTags[node]![0] : -1;
+        }
+
+        var verbPairs = FindVerbPairs(names, nameNode, lexicon, generated, english, NameOwner);
 
         for (int t = 0; t < synonyms.Length; t++)
         {
@@ -305,6 +325,26 @@ internal sealed class ParserTables
             if (words.Length == 0) continue;
             int node = Insert(words);
             CollectionsMarshal.AsSpan(nodes)[node].Blocked = true;
+        }
+
+        // A caption that supports one tag of a verb pair supports the other (a tagger trained on the vocabulary has to
+        // learn both), so every phrase that yields one - its name, any form of it, a synonym - yields both. The
+        // phrase's own tags stay first. Pairs chain into groups ("travel" with "traveling" and "travelling").
+        if (verbPairs.Count > 0)
+        {
+            var groups = VerbGroups(verbPairs);
+            foreach (var list in nodeTags)
+            {
+                if (list is null) continue;
+                for (int k = 0, own = list.Count; k < own; k++)
+                {
+                    if (!groups.TryGetValue(list[k], out var group)) continue;
+                    foreach (int t in group)
+                    {
+                        if (!list.Contains(t)) list.Add(t);
+                    }
+                }
+            }
         }
 
         var wordInfos = infos.ToArray();
@@ -341,8 +381,9 @@ internal sealed class ParserTables
             // The exact form wins a tie (see CaptionParser.LongestMatch).
             int chosen = info.SurfaceNode >= 0 && nodeArray[info.SurfaceNode].IsTerminal ? info.SurfaceNode
                 : info.LemmaNode >= 0 && nodeArray[info.LemmaNode].IsTerminal ? info.LemmaNode : -1;
-            info.Alone = chosen < 0 || nodeArray[chosen].Blocked ? -1
-                : nodeArray[chosen].TagCount == 1 ? flatTags[nodeArray[chosen].TagStart] : -2;
+            int tagCount = chosen < 0 || nodeArray[chosen].Blocked ? 0 : nodeArray[chosen].TagCount;
+            info.Alone = tagCount == 0 ? -1 : tagCount <= 2 ? flatTags[nodeArray[chosen].TagStart] : -2;
+            info.AloneAlso = tagCount == 2 ? flatTags[nodeArray[chosen].TagStart + 1] : -1;
         }
 
         return new ParserTables
@@ -353,6 +394,79 @@ internal sealed class ParserTables
             Nodes = nodeArray,
             NodeTags = flatTags.ToArray(),
             Warnings = warnings,
+            VerbPairs = verbPairs,
         };
+    }
+
+    /// <summary>
+    /// Tags that name one action in two verb forms: a name with a verb's -ing form where another tag's name has the
+    /// verb's lemma, all other words equal ("sitting" and "sit", "playing tennis" and "play tennis"). Found from the
+    /// forms the tables generate anyway, so only lemmas of the English resource's verb list pair, with their -ing form
+    /// as spelled by <see cref="WordForms"/> or the irregular list ("lying"). An -ing word listed as a noun of its own
+    /// ("building", "meeting", "opening") never pairs: its tag names a thing, not the action.
+    /// </summary>
+    private static List<VerbFormPair> FindVerbPairs(
+        int[][] names,
+        int[] nameNode,
+        List<string> lexicon,
+        Dictionary<string, (int Lemma, FormRule Rule)> generated,
+        EnglishLexicon english,
+        Func<int[], int> nameOwner)
+    {
+        var pairs = new List<VerbFormPair>();
+        for (int t = 0; t < names.Length; t++)
+        {
+            if (nameNode[t] < 0) continue;
+            var words = names[t];
+            for (int i = 0; i < words.Length; i++)
+            {
+                var word = lexicon[words[i]];
+                if (!word.EndsWith("ing", StringComparison.Ordinal)
+                    || english.IngNouns.Contains(word)
+                    || !generated.TryGetValue(word, out var form)
+                    || !WordForms.IsVerbRule(form.Rule))
+                {
+                    continue;
+                }
+
+                var lemmaWords = (int[])words.Clone();
+                lemmaWords[i] = form.Lemma;
+                int lemmaTag = nameOwner(lemmaWords);
+                if (lemmaTag >= 0 && lemmaTag != t) pairs.Add(new VerbFormPair(lemmaTag, t));
+            }
+        }
+
+        return pairs;
+    }
+
+    /// <summary>Each paired tag's group: the tags connected to it through pairs, itself included, in id order.</summary>
+    private static Dictionary<int, List<int>> VerbGroups(List<VerbFormPair> pairs)
+    {
+        var groups = new Dictionary<int, List<int>>();
+        foreach (var (a, b) in pairs)
+        {
+            var ga = groups.GetValueOrDefault(a);
+            var gb = groups.GetValueOrDefault(b);
+            if (ga is null && gb is null)
+            {
+                var group = new List<int> { a, b };
+                groups[a] = groups[b] = group;
+            }
+            else if (ga is null || gb is null)
+            {
+                var group = (ga ?? gb)!;
+                int other = ga is null ? a : b;
+                group.Add(other);
+                groups[other] = group;
+            }
+            else if (!ReferenceEquals(ga, gb))
+            {
+                ga.AddRange(gb);
+                foreach (int t in gb) groups[t] = ga;
+            }
+        }
+
+        foreach (var group in groups.Values.Distinct()) group.Sort();
+        return groups;
     }
 }

@@ -99,7 +99,7 @@ public sealed class CaptionParserTests
     [Fact]
     public void Parse_FormThatIsItselfATag_KeepsItsOwnTag()
     {
-        AssertTags("a cat sitting", "cat", "sitting");
+        AssertTags("a cat sitting", "cat", "sitting", "sit"); // its own tag first, then its verb pair's (VerbFormPairTests)
         AssertTags("a man in shorts", "man", "shorts");
         AssertTags("a man with glasses", "man", "glasses");
     }
@@ -159,7 +159,7 @@ public sealed class CaptionParserTests
     [InlineData("a man not wearing a hat", new[] { "man" })]
     [InlineData("a man who isn't wearing a hat", new[] { "man" })]
     [InlineData("a man who doesn\u2019t have a hat", new[] { "man" })]
-    [InlineData("a dog with no collar sitting on a bench", new[] { "dog", "sitting", "bench" })]
+    [InlineData("a dog with no collar sitting on a bench", new[] { "dog", "sitting", "sit", "bench" })]
     [InlineData("a man with no shirt on the beach", new[] { "man", "beach" })]
     [InlineData("there are no cars or people on the street", new[] { "street" })]
     [InlineData("a cat that is not sleeping on a bench", new[] { "cat", "bench" })]
@@ -323,9 +323,9 @@ public sealed class CaptionParserTests
     [Fact]
     public void Constructor_SynonymThatIsAnotherTagsName_NameWins()
     {
-        var vocabulary = TestVocabularies.Build(("sit", ["sitting"]), ("sitting", []));
+        var vocabulary = TestVocabularies.Build(("dog", ["puppy"]), ("puppy", []));
         var parser = new CaptionParser(vocabulary);
-        Assert.Equal([1], parser.Parse("sitting").Select(t => t.TagId));
+        Assert.Equal([1], parser.Parse("puppy").Select(t => t.TagId));
         Assert.NotEmpty(parser.BuildWarnings);
     }
 
