@@ -119,6 +119,12 @@ public sealed record EngineSpec
     /// <summary>The model's best other tags kept per row as candidates in the labels layer (0 = none).</summary>
     [Id(25)] public int Candidates { get; init; }
 
+    /// <summary>Generation adds only tags that captions name at least this often when present (see the trust options).</summary>
+    [Id(26)] public double MinCaptionRecall { get; init; } = 0.3;
+
+    /// <summary>z of the one-sided confidence bounds the gates put on estimated rates (1.645 = 95%).</summary>
+    [Id(27)] public double ConfidenceZ { get; init; } = 1.645;
+
     public const int DefaultFolds = 5;
 
     public const float DefaultAnnotateThreshold = 0.85f;

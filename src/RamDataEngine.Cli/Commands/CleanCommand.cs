@@ -12,14 +12,14 @@ namespace RamDataEngine.Cli.Commands;
 /// <summary><c>ram clean</c>: remove the labels a model does not confirm and each tag's outlying regions (a new version).</summary>
 public sealed class CleanCommand(IAnsiConsole console) : AsyncCommand<CleanCommand.Settings>
 {
-    public sealed class Settings : EngineSettings
+    public sealed class Settings : GateSettings
     {
         [CommandArgument(0, "<DATASET[@VERSION]>")]
         [Description("A version with a features layer and a labels layer (run featurize and annotate first).")]
         public string Dataset { get; init; } = "";
 
         [CommandOption("--model <ID>")]
-        [Description("The model that judges the labels (usually the one that annotated them).")]
+        [Description("The model that judges the labels (usually the one that annotated them), or one per fold joined by ',' (fold 0's first).")]
         public string Model { get; init; } = "";
 
         [CommandOption("--disagree-floor <F>")]
@@ -47,8 +47,9 @@ public sealed class CleanCommand(IAnsiConsole console) : AsyncCommand<CleanComma
         var (dataset, version) = DatasetReference.Parse(settings.Dataset);
         if (string.IsNullOrEmpty(settings.Model)) throw new ArgumentException("clean needs --model ID (see `ram models list`).");
         await using var engine = await EmbeddedEngine.StartAsync(settings, cancellationToken);
-        var manifest = await engine.Services.GetRequiredService<ModelStore>().GetManifestAsync(settings.Model, cancellationToken)
-            ?? throw new ArgumentException($"No model '{settings.Model}' in {engine.Store.Location}.");
+        var folds = CrossFitting.ModelIds(settings.Model, "--model");
+        var manifest = await engine.Services.GetRequiredService<ModelStore>().GetManifestAsync(folds[0], cancellationToken)
+            ?? throw new ArgumentException($"No model '{folds[0]}' in {engine.Store.Location}.");
         var defaults = new CleanOptions();
         var options = new CleanOptions
         {
@@ -57,7 +58,8 @@ public sealed class CleanCommand(IAnsiConsole console) : AsyncCommand<CleanComma
             OutlierFraction = settings.OutlierFraction ?? defaults.OutlierFraction,
             MinSamples = settings.MinSamples ?? defaults.MinSamples,
         };
-        var spec = CleanPlanner.Plan(dataset, manifest.Record, version, options, settings.MaxInFlight);
+        var trust = await Gates.PlanAsync(engine.Store, settings, manifest.Record.VocabularyId, settings.TrustFrom, cancellationToken);
+        var spec = CleanPlanner.Plan(dataset, manifest.Record, version, options, settings.MaxInFlight, folds, trust);
         var status = await ModelCommandRunner.RunCampaignAsync(console, engine, $"clean-{dataset}", spec, cancellationToken);
         return status.Phase == CampaignPhase.Completed ? 0 : 1;
     }

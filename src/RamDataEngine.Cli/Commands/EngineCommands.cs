@@ -13,7 +13,7 @@ using Spectre.Console.Cli;
 namespace RamDataEngine.Cli.Commands;
 
 /// <summary>Options of <c>ram engine start</c>: the input and every step's settings.</summary>
-public sealed class EngineStartSettings : ClusterSettings
+public sealed class EngineStartSettings : ClusterSettings, IGateSettings
 {
     [CommandArgument(0, "<DATASET[@VERSION]>")]
     [Description("The dataset to run the engine on (its head; the engine commits a version per step on top of it).")]
@@ -117,6 +117,14 @@ public sealed class EngineStartSettings : ClusterSettings
     [Description("Leave out of the audit the images whose image_id is in this JSONL (e.g. the dataset's own source file).")]
     public string? AuditExclude { get; init; }
 
+    [CommandOption("--min-caption-recall <R>")]
+    [Description("Generation adds only tags that captions name at least this often when present. Default: 0.3.")]
+    public double MinCaptionRecall { get; init; } = 0.3;
+
+    [CommandOption("--confidence-z <Z>")]
+    [Description("z of the one-sided confidence bounds on every estimated rate. Default: 1.645 (95%).")]
+    public double ConfidenceZ { get; init; } = 1.645;
+
     [CommandOption("--candidates <K>")]
     [Description("Keep the model's K best other tags per row in the labels layer (candidate_tag_ids). Default: 0.")]
     public int Candidates { get; init; }
@@ -154,6 +162,8 @@ public sealed class EngineStartSettings : ClusterSettings
             AddPrecision = AddPrecision,
             MinSupport = MinSupport,
             CleanConfirm = CleanConfirm,
+            MinCaptionRecall = MinCaptionRecall,
+            ConfidenceZ = ConfidenceZ,
             Audit = auditPath,
             Candidates = Candidates,
         };
@@ -173,13 +183,7 @@ public sealed class EngineStartCommand(IAnsiConsole console) : AsyncCommand<Engi
         var (store, catalog) = StorageOnly.Open(settings);
         string vocabulary = settings.Vocabulary ?? await ParseCommand.DefaultVocabularyAsync(catalog, dataset, version, "'none' when it is already parsed", cancellationToken);
         string? vocabularyId = vocabulary == "none" ? null : await new VocabularyStore(store).SaveAsync(VocabularySources.Load(vocabulary), cancellationToken);
-        string? audit = null;
-        if (settings.Audit is { } auditFile)
-        {
-            if (vocabularyId is null) throw new ArgumentException("--audit needs the vocabulary the captions are parsed with: give --vocab.");
-            (audit, _) = await Audits.StoreAsync(store, auditFile, vocabularyId, settings.AuditExclude, cancellationToken);
-        }
-
+        string? audit = await Gates.AuditAsync(store, settings, vocabularyId, cancellationToken);
         var spec = settings.ToSpec(dataset, version, vocabularyId, audit);
         if (settings.Gateway is not null)
         {

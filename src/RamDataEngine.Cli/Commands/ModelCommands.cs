@@ -102,16 +102,21 @@ public sealed class FinetuneCommand(IAnsiConsole console) : AsyncCommand<Finetun
 /// <summary><c>ram annotate DATASET[@VERSION] --model ID</c>: the relabel campaign, a labels layer from a model version.</summary>
 public sealed class AnnotateCommand(IAnsiConsole console) : AsyncCommand<AnnotateCommand.Settings>
 {
-    public sealed class Settings : EngineSettings
+    public sealed class Settings : GateSettings
     {
         [CommandArgument(0, "<DATASET[@VERSION]>")]
         public string Dataset { get; init; } = "";
 
         [CommandOption("--model <ID>")]
+        [Description("The model that scores the rows, or one per fold joined by ',' (fold 0's first: each judges the rows of its fold, see docs/engine.md).")]
         public string Model { get; init; } = "";
 
+        [CommandOption("--candidates <K>")]
+        [Description("Keep the model's K best other tags per row (candidate_tag_ids). Default: 0.")]
+        public int Candidates { get; init; }
+
         [CommandOption("--threshold <T>")]
-        [Description("One threshold for every tag (overrides the model's per-tag thresholds).")]
+        [Description("One threshold for every tag (with gates: a lower bound on each tag's gate threshold).")]
         public float? Threshold { get; init; }
 
         [CommandOption("--thresholds <FILE>")]
@@ -136,7 +141,8 @@ public sealed class AnnotateCommand(IAnsiConsole console) : AsyncCommand<Annotat
         if (string.IsNullOrEmpty(settings.Model)) throw new ArgumentException("annotate needs --model ID (see `ram models list`).");
         await using var engine = await EmbeddedEngine.StartAsync(settings, cancellationToken);
         var models = engine.Services.GetRequiredService<ModelStore>();
-        var manifest = await models.GetManifestAsync(settings.Model, cancellationToken) ?? throw new ArgumentException($"No model '{settings.Model}' in {engine.Store.Location}.");
+        var folds = CrossFitting.ModelIds(settings.Model, "--model");
+        var manifest = await models.GetManifestAsync(folds[0], cancellationToken) ?? throw new ArgumentException($"No model '{folds[0]}' in {engine.Store.Location}.");
         string? thresholdBlob = null;
         if (settings.ThresholdFile is { } file)
         {
@@ -146,8 +152,10 @@ public sealed class AnnotateCommand(IAnsiConsole console) : AsyncCommand<Annotat
             await engine.Store.WriteAsync(thresholdBlob, bytes, default, cancellationToken);
         }
 
+        var trust = await Gates.PlanAsync(engine.Store, settings, manifest.Record.VocabularyId, settings.TrustFrom, cancellationToken);
         var spec = ModelPlanners.Annotate(
-            dataset, manifest.Record, version, settings.Threshold, thresholdBlob, settings.Floor, settings.MaxInFlight, settings.Clean ? new CleanOptions() : null);
+            dataset, manifest.Record, version, settings.Threshold, thresholdBlob, settings.Floor, settings.MaxInFlight, settings.Clean ? new CleanOptions() : null,
+            folds, trust, settings.Candidates);
         var status = await ModelCommandRunner.RunCampaignAsync(console, engine, $"annotate-{dataset}", spec, cancellationToken);
         return status.Phase == CampaignPhase.Completed ? 0 : 1;
     }

@@ -12,6 +12,13 @@ public sealed record TrustOptions
     /// <summary>Captions checked for a tag (audit or multi-caption rows) needed before its caption recall is estimated.</summary>
     public int MinRecallTrials { get; init; } = 20;
 
+    /// <summary>
+    /// Generation adds only tags that captions name at least this often when the image shows them. For a tag captions
+    /// seldom name (colours, "wear", "stand" in Flickr captions), the estimate rests on a recall measured elsewhere (the
+    /// audit) and its additions can hardly ever be checked against other captions; such tags need reviewed labels.
+    /// </summary>
+    public double MinCaptionRecall { get; init; } = 0.3;
+
     /// <summary>Cleaning touches a tag only where the model confirms at least this share of its caption labels (lower bound).</summary>
     public double CleanConfirm { get; init; } = 0.9;
 
@@ -29,6 +36,8 @@ public sealed record TrustOptions
         if (AddPrecision is <= 0 or > 1) throw new ArgumentException($"The addition precision target {AddPrecision} is outside (0, 1].");
         if (CleanConfirm is <= 0 or > 1) throw new ArgumentException($"The cleaning confirmation share {CleanConfirm} is outside (0, 1].");
         if (MinSupport < 1) throw new ArgumentException($"The minimum support {MinSupport} must be at least 1.");
+        if (MinCaptionRecall is < 0 or > 1) throw new ArgumentException($"The minimum caption recall {MinCaptionRecall} is outside [0, 1].");
+        if (Z is < 0 or > 10) throw new ArgumentException($"The confidence z {Z} is outside 0..10.");
         if (MinRecallTrials < 1) throw new ArgumentException($"The minimum recall trials {MinRecallTrials} must be at least 1.");
         if (CleanFloor is < 0 or > 1) throw new ArgumentException($"The cleaning floor {CleanFloor} is outside [0, 1].");
         if (MinAddThreshold is < 0 or > 1) throw new ArgumentException($"The lowest addition threshold {MinAddThreshold} is outside [0, 1].");
@@ -88,6 +97,7 @@ public static class TrustReasons
 {
     public const string LowSupport = "low-support";
     public const string NoRecallEstimate = "no-recall-estimate";
+    public const string LowCaptionRecall = "low-caption-recall";
     public const string NeverScoredHigh = "never-scored-high";
     public const string LowAddPrecision = "low-add-precision";
     public const string LowConfirmation = "low-confirmation";
@@ -184,6 +194,12 @@ public static class TrustGates
         if (recallTrials < options.MinRecallTrials)
             return (null, 0, 0, 0, TrustReasons.NoRecallEstimate, $"caption recall unknown ({recallTrials} caption sets checked < {options.MinRecallTrials}: give an audit)");
         double recall = recallHits / (double)recallTrials;
+        if (recall < options.MinCaptionRecall)
+        {
+            return (null, 0, 0, 0, TrustReasons.LowCaptionRecall,
+                FormattableString.Invariant($"captions seldom name it (recall {recall:0.00} < {options.MinCaptionRecall:0.00}): its additions cannot be checked against captions"));
+        }
+
         double recallHigh = Wilson(recallHits, recallTrials, options.Z, upper: true);
 
         // The lowest threshold (most additions) whose additions reach the target; else the best estimate seen, for the report.

@@ -428,7 +428,10 @@ public sealed partial class EngineGrain(
     internal static TrustPlan TrustPlanOf(EngineSpec spec, string? statsOf) => new()
     {
         Off = !spec.Gates,
-        Options = new TrustOptions { AddPrecision = spec.AddPrecision, MinSupport = spec.MinSupport, CleanConfirm = spec.CleanConfirm },
+        Options = new TrustOptions
+        {
+            AddPrecision = spec.AddPrecision, MinSupport = spec.MinSupport, CleanConfirm = spec.CleanConfirm, MinCaptionRecall = spec.MinCaptionRecall, Z = spec.ConfidenceZ,
+        },
         AuditPath = statsOf is null ? spec.Audit : null,
         StatsPath = statsOf is null ? null : TrustConfig.MergedStats(statsOf),
     };

@@ -21,6 +21,8 @@ public static class TrustConfig
     public const string MinRecallTrialsKey = "minRecallTrials";
     public const string CleanConfirmKey = "cleanConfirm";
     public const string MinAddThresholdKey = "minAddThreshold";
+    public const string MinCaptionRecallKey = "minCaptionRecall";
+    public const string ZKey = "confidenceZ";
 
     public static string Folder(string campaignId) => $"{Campaigns.CampaignPaths.Campaign(campaignId)}/trust";
 
@@ -46,6 +48,8 @@ public static class TrustConfig
             MinRecallTrials = (int)Number(config, MinRecallTrialsKey, defaults.MinRecallTrials),
             CleanConfirm = Number(config, CleanConfirmKey, defaults.CleanConfirm),
             MinAddThreshold = (float)Number(config, MinAddThresholdKey, defaults.MinAddThreshold),
+            MinCaptionRecall = Number(config, MinCaptionRecallKey, defaults.MinCaptionRecall),
+            Z = Number(config, ZKey, defaults.Z),
             CleanFloor = (float)Number(config, CleanPlanner.DisagreeFloorKey, defaults.CleanFloor),
         };
         try
@@ -71,6 +75,8 @@ public static class TrustConfig
         if (options.MinRecallTrials != d.MinRecallTrials) config[MinRecallTrialsKey] = options.MinRecallTrials.ToString(c);
         if (options.CleanConfirm != d.CleanConfirm) config[CleanConfirmKey] = options.CleanConfirm.ToString(c);
         if (options.MinAddThreshold != d.MinAddThreshold) config[MinAddThresholdKey] = options.MinAddThreshold.ToString(c);
+        if (options.MinCaptionRecall != d.MinCaptionRecall) config[MinCaptionRecallKey] = options.MinCaptionRecall.ToString(c);
+        if (options.Z != d.Z) config[ZKey] = options.Z.ToString(c);
         return config;
     }
 
