@@ -59,9 +59,9 @@ public sealed record EngineSpec
     [Id(7)] public long Seed { get; init; } = 42;
 
     /// <summary>
-    /// Annotate: one threshold for every tag; null = the preliminary model's calibrated per-tag thresholds. Default 0.85:
-    /// thresholds calibrated against incomplete caption tags are low, and their added tags were 56% true where 0.85's
-    /// were 85% true (docs/engine.md).
+    /// Annotate: the lowest score a tag is added at. With the trust gates it is a lower bound on each tag's gate
+    /// threshold (default 0.7: docs/engine.md); without them, one threshold for every tag (the engine before the gates
+    /// used 0.85); null = the models' calibrated per-tag thresholds (without gates).
     /// </summary>
     [Id(8)] public float? AnnotateThreshold { get; init; } = DefaultAnnotateThreshold;
 
@@ -122,12 +122,12 @@ public sealed record EngineSpec
     /// <summary>Generation adds only tags that captions name at least this often when present (see the trust options).</summary>
     [Id(26)] public double MinCaptionRecall { get; init; } = 0.3;
 
-    /// <summary>z of the one-sided confidence bounds the gates put on estimated rates (1.645 = 95%).</summary>
-    [Id(27)] public double ConfidenceZ { get; init; } = 1.645;
+    /// <summary>z of the one-sided confidence bounds the gates put on estimated rates (default 0.5; 1.645 = 95%; see the trust options).</summary>
+    [Id(27)] public double ConfidenceZ { get; init; } = 0.5;
 
     public const int DefaultFolds = 5;
 
-    public const float DefaultAnnotateThreshold = 0.85f;
+    public const float DefaultAnnotateThreshold = 0.7f;
 
     public const float DefaultCleanDisagreeFloor = 0.7f;
 

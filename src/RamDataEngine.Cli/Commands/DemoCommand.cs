@@ -20,7 +20,7 @@ public sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoCommand
     public const int DefaultCount = 4000;
 
     /// <summary>Images in the demo's caption-recall audit (described, not drawn).</summary>
-    public const int AuditCount = 2000;
+    public const int AuditCount = 8000;
 
     public sealed class Settings : EngineSettings
     {
@@ -68,7 +68,7 @@ public sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoCommand
         var ingest = await IngestCommand.IngestAsync(console, engine, generated.JsonlPath, dataset, settings.RowsPerShard, settings.MaxInFlight, cancellationToken);
         if (ingest.Phase != CampaignPhase.Completed) return 1;
 
-        // The trust gates need to know how often captions name what an image shows: an audit of 2,000 other images of
+        // The trust gates need to know how often captions name what an image shows: an audit of 8,000 other images of
         // the same captioner with reviewed labels (in practice, a reviewed sample), drawn with another seed.
         string auditFile = Path.Combine(sourceFolder, $"audit-n{AuditCount}.jsonl");
         if (!File.Exists(auditFile)) SceneDatasetWriter.WriteDescriptions(auditFile, AuditCount, new SceneGeneratorOptions { Seed = settings.Seed + 1_000_003 });

@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using RamDataEngine.Cli.Infrastructure;
 using RamDataEngine.Contracts;
+using RamDataEngine.Core.Trust;
 using RamDataEngine.Grains.Engine;
 using RamDataEngine.Grains.Models;
 using RamDataEngine.Grains.Parsing;
@@ -46,7 +47,7 @@ public sealed class EngineStartSettings : ClusterSettings, IGateSettings
     public long Seed { get; init; } = 42;
 
     [CommandOption("--threshold <T>")]
-    [Description("Annotate: one threshold for every tag. Default: 0.85.")]
+    [Description("Annotate: the lowest score a tag is added at (with gates, each tag's gate may ask for more; without, the threshold). Default: 0.7.")]
     public float? Threshold { get; init; }
 
     [CommandOption("--calibrated-thresholds")]
@@ -122,8 +123,8 @@ public sealed class EngineStartSettings : ClusterSettings, IGateSettings
     public double MinCaptionRecall { get; init; } = 0.3;
 
     [CommandOption("--confidence-z <Z>")]
-    [Description("z of the one-sided confidence bounds on every estimated rate. Default: 1.645 (95%).")]
-    public double ConfidenceZ { get; init; } = 1.645;
+    [Description("z of the one-sided confidence bounds on the estimated rates. Default: 0.5 (1.645 = 95%).")]
+    public double ConfidenceZ { get; init; } = TrustOptions.DefaultZ;
 
     [CommandOption("--candidates <K>")]
     [Description("Keep the model's K best other tags per row in the labels layer (candidate_tag_ids). Default: 0.")]

@@ -88,8 +88,8 @@ public abstract class GateSettings : EngineSettings, IGateSettings
     public double MinCaptionRecall { get; init; } = 0.3;
 
     [CommandOption("--confidence-z <Z>")]
-    [Description("z of the one-sided confidence bounds on every estimated rate. Default: 1.645 (95%).")]
-    public double ConfidenceZ { get; init; } = 1.645;
+    [Description("z of the one-sided confidence bounds on the estimated rates. Default: 0.5 (1.645 = 95%).")]
+    public double ConfidenceZ { get; init; } = TrustOptions.DefaultZ;
 
     [CommandOption("--audit <FILE.jsonl>")]
     [Description("Images with several captions or reviewed labels (see `ram audit`): the caption recall per tag that generation's gate needs.")]
