@@ -108,7 +108,7 @@ public sealed record EngineSpec
     [Id(21)] public double AddPrecision { get; init; } = 0.8;
 
     /// <summary>Tags named by fewer captions than this are left as the captions say.</summary>
-    [Id(22)] public int MinSupport { get; init; } = 20;
+    [Id(22)] public int MinSupport { get; init; } = 50;
 
     /// <summary>Cleaning touches a tag only where the model confirms at least this share of its caption labels.</summary>
     [Id(23)] public double CleanConfirm { get; init; } = 0.9;
@@ -122,8 +122,8 @@ public sealed record EngineSpec
     /// <summary>Generation adds only tags that captions name at least this often when present (see the trust options).</summary>
     [Id(26)] public double MinCaptionRecall { get; init; } = 0.3;
 
-    /// <summary>z of the one-sided confidence bounds the gates put on estimated rates (default 0.5; 1.645 = 95%; see the trust options).</summary>
-    [Id(27)] public double ConfidenceZ { get; init; } = 0.5;
+    /// <summary>z of the one-sided confidence bounds the gates put on estimated rates (default 0.25; 1.645 = 95%; see the trust options).</summary>
+    [Id(27)] public double ConfidenceZ { get; init; } = 0.25;
 
     public const int DefaultFolds = 5;
 

@@ -76,8 +76,8 @@ public abstract class GateSettings : EngineSettings, IGateSettings
     public double AddPrecision { get; init; } = 0.8;
 
     [CommandOption("--min-support <N>")]
-    [Description("Tags named by fewer captions than N are left as the captions say. Default: 20.")]
-    public int MinSupport { get; init; } = 20;
+    [Description("Tags named by fewer captions than N are left as the captions say. Default: 50.")]
+    public int MinSupport { get; init; } = TrustOptions.DefaultMinSupport;
 
     [CommandOption("--clean-confirm <C>")]
     [Description("Cleaning touches a tag only where the model confirms at least this share of its caption labels. Default: 0.9.")]
@@ -88,7 +88,7 @@ public abstract class GateSettings : EngineSettings, IGateSettings
     public double MinCaptionRecall { get; init; } = 0.3;
 
     [CommandOption("--confidence-z <Z>")]
-    [Description("z of the one-sided confidence bounds on the estimated rates. Default: 0.5 (1.645 = 95%).")]
+    [Description("z of the one-sided confidence bounds on the estimated rates. Default: 0.25 (1.645 = 95%).")]
     public double ConfidenceZ { get; init; } = TrustOptions.DefaultZ;
 
     [CommandOption("--audit <FILE.jsonl>")]

@@ -26,7 +26,7 @@ public sealed class TrustStats
     /// <summary>Caption sets of up to this many captions are counted (larger ones as this many).</summary>
     public const int MaxCaptions = 5;
 
-    private const int FormatVersion = 2;
+    private const int FormatVersion = 3;
 
     public TrustStats(int tagCount)
     {
@@ -38,6 +38,8 @@ public sealed class TrustStats
         NegativeBest = new long[tagCount * Bins];
         RecallTrials = new long[2 * MaxCaptions * tagCount];
         RecallHits = new long[2 * MaxCaptions * tagCount];
+        NamedTrials = new long[MaxCaptions * tagCount];
+        NamedTrue = new long[MaxCaptions * tagCount];
         CaptionSets = new long[MaxCaptions + 1];
     }
 
@@ -63,6 +65,15 @@ public sealed class TrustStats
 
     /// <summary>[<see cref="RecallIndex"/>]: of <see cref="RecallTrials"/>, the caption sets that did name it.</summary>
     public long[] RecallHits { get; }
+
+    /// <summary>[<see cref="NamedIndex"/>]: caption sets of reviewed images that name the tag (what caption precision is counted on).</summary>
+    public long[] NamedTrials { get; }
+
+    /// <summary>[<see cref="NamedIndex"/>]: of <see cref="NamedTrials"/>, those whose reviewed labels hold the tag.</summary>
+    public long[] NamedTrue { get; }
+
+    /// <summary>Where the caption-precision counts of <paramref name="tag"/> for sets of <paramref name="captions"/> captions are.</summary>
+    public int NamedIndex(int captions, int tag) => ((Math.Clamp(captions, 1, MaxCaptions) - 1) * TagCount) + tag;
 
     /// <summary>[c]: rows counted with c captions (c capped at <see cref="MaxCaptions"/>; 0 = none).</summary>
     public long[] CaptionSets { get; }
@@ -104,6 +115,19 @@ public sealed class TrustStats
         ArgumentNullException.ThrowIfNull(captions);
         if (reviewed is not null)
         {
+            // Caption precision: each tag a set of the first k captions names, checked against the reviewed labels.
+            var union = new HashSet<int>();
+            for (int k = 1; k <= Math.Min(captions.Count, MaxCaptions); k++)
+            {
+                union.UnionWith(captions[k - 1]);
+                foreach (int tag in union)
+                {
+                    if ((uint)tag >= (uint)TagCount) continue;
+                    NamedTrials[NamedIndex(k, tag)]++;
+                    if (reviewed.Contains(tag)) NamedTrue[NamedIndex(k, tag)]++;
+                }
+            }
+
             foreach (int tag in reviewed)
             {
                 if ((uint)tag >= (uint)TagCount) continue;
@@ -153,6 +177,8 @@ public sealed class TrustStats
         Add(NegativeBest, other.NegativeBest);
         Add(RecallTrials, other.RecallTrials);
         Add(RecallHits, other.RecallHits);
+        Add(NamedTrials, other.NamedTrials);
+        Add(NamedTrue, other.NamedTrue);
         Add(CaptionSets, other.CaptionSets);
     }
 
@@ -163,6 +189,8 @@ public sealed class TrustStats
         if (other.TagCount != TagCount) throw new ArgumentException($"Recall counts of {other.TagCount} tags cannot merge into {TagCount}.", nameof(other));
         Add(RecallTrials, other.RecallTrials);
         Add(RecallHits, other.RecallHits);
+        Add(NamedTrials, other.NamedTrials);
+        Add(NamedTrue, other.NamedTrue);
     }
 
     /// <summary>Compact binary form (only non-zero counts, deflated): most tags' histograms are a bin or two.</summary>
@@ -203,7 +231,7 @@ public sealed class TrustStats
         }
     }
 
-    private IEnumerable<long[]> Arrays() => [Positive, PositiveBest, Negative, NegativeBest, RecallTrials, RecallHits, CaptionSets];
+    private IEnumerable<long[]> Arrays() => [Positive, PositiveBest, Negative, NegativeBest, RecallTrials, RecallHits, NamedTrials, NamedTrue, CaptionSets];
 
     private static void Add(long[] into, long[] from)
     {

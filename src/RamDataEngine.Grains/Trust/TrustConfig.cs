@@ -23,6 +23,7 @@ public static class TrustConfig
     public const string MinAddThresholdKey = "minAddThreshold";
     public const string MinCaptionRecallKey = "minCaptionRecall";
     public const string ZKey = "confidenceZ";
+    public const string MaxCaptionRecallKey = "maxCaptionRecall";
 
     public static string Folder(string campaignId) => $"{Campaigns.CampaignPaths.Campaign(campaignId)}/trust";
 
@@ -50,6 +51,7 @@ public static class TrustConfig
             MinAddThreshold = (float)Number(config, MinAddThresholdKey, defaults.MinAddThreshold),
             MinCaptionRecall = Number(config, MinCaptionRecallKey, defaults.MinCaptionRecall),
             Z = Number(config, ZKey, defaults.Z),
+            MaxCaptionRecall = Number(config, MaxCaptionRecallKey, defaults.MaxCaptionRecall),
             CleanFloor = (float)Number(config, CleanPlanner.DisagreeFloorKey, defaults.CleanFloor),
         };
         try
@@ -77,6 +79,7 @@ public static class TrustConfig
         if (options.MinAddThreshold != d.MinAddThreshold) config[MinAddThresholdKey] = options.MinAddThreshold.ToString(c);
         if (options.MinCaptionRecall != d.MinCaptionRecall) config[MinCaptionRecallKey] = options.MinCaptionRecall.ToString(c);
         if (options.Z != d.Z) config[ZKey] = options.Z.ToString(c);
+        if (options.MaxCaptionRecall != d.MaxCaptionRecall) config[MaxCaptionRecallKey] = options.MaxCaptionRecall.ToString(c);
         return config;
     }
 

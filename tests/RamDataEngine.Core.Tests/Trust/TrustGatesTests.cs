@@ -36,11 +36,26 @@ public sealed class TrustGatesTests
         Scored(stats, tag: 0, captioned: 240, uncaptioned: 10, score: 0.95f);
         Reviewed(stats, tag: 0, hits: 970, trials: 1000);
 
-        var gate = TrustGates.Compute(stats, Options)[0];
+        var gate = TrustGates.Compute(stats, Options with { MaxCaptionRecall = 1 })[0];
 
         Assert.False(gate.Add);
         Assert.Equal(TrustReasons.LowAddPrecision, gate.AddBlock);
         Assert.True(gate.AddPrecision < 0.8);
+    }
+
+    [Fact]
+    public void Compute_ModelPositivesHalfCaptioned_AdditionsMostlyWrong_NotTrusted()
+    {
+        // Captions name it 70% of the time, yet only half the model's positives carry it: most of the rest are errors.
+        var stats = Stats(tagCount: 1);
+        Scored(stats, tag: 0, captioned: 500, uncaptioned: 500, score: 0.9f);
+        Reviewed(stats, tag: 0, hits: 700, trials: 1000);
+
+        var gate = TrustGates.Compute(stats, Options)[0];
+
+        Assert.False(gate.Add);
+        Assert.Equal(TrustReasons.LowAddPrecision, gate.AddBlock);
+        Assert.InRange(gate.AddPrecision, 0.3, 0.45);
     }
 
     [Fact]
@@ -81,13 +96,63 @@ public sealed class TrustGatesTests
         Scored(stats, tag: 0, captioned: 10, uncaptioned: 0, score: 0.1f);
         Scored(stats, tag: 1, captioned: 300, uncaptioned: 0, score: 0.9f);
         Scored(stats, tag: 1, captioned: 200, uncaptioned: 0, score: 0.1f);
+        // Reviewed labels say captions name tag 0 wrongly 4% of the time: enough to explain the 2% the model disagrees with.
+        Named(stats, tag: 0, right: 960, wrong: 40);
 
         var gates = TrustGates.Compute(stats, Options);
 
         Assert.True(gates[0].Clean, gates[0].CleanReason);
+        Assert.Equal(0.04, gates[0].CaptionError!.Value, 3);
         Assert.Equal(0.98, gates[0].ConfirmRate, 3);
         Assert.False(gates[1].Clean);
         Assert.Equal(TrustReasons.LowConfirmation, gates[1].CleanBlock);
+    }
+
+    [Fact]
+    public void Compute_CaptionErrorsUnknownOrTooRare_DoesNotClean()
+    {
+        var stats = Stats(tagCount: 2);
+        foreach (int tag in new[] { 0, 1 })
+        {
+            Scored(stats, tag, captioned: 470, uncaptioned: 0, score: 0.9f);
+            Scored(stats, tag, captioned: 30, uncaptioned: 0, score: 0.1f);
+        }
+
+        // Tag 1: captions are wrong about it 0.5% of the time, the model disagrees with 6%: the disagreements are its misses.
+        Named(stats, tag: 1, right: 995, wrong: 5);
+
+        var gates = TrustGates.Compute(stats, Options);
+
+        Assert.All(gates, g => Assert.False(g.Clean));
+        Assert.All(gates, g => Assert.Equal(TrustReasons.NoCaptionErrors, g.CleanBlock));
+        Assert.Contains("unknown", gates[0].CleanReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compute_CaptionsNearlyAlwaysNameIt_NotTrustedToAdd()
+    {
+        var stats = Stats(tagCount: 1);
+        Scored(stats, tag: 0, captioned: 1_000, uncaptioned: 30, score: 0.95f);
+        Reviewed(stats, tag: 0, hits: 900, trials: 1000);
+
+        var gate = TrustGates.Compute(stats, Options)[0];
+
+        Assert.False(gate.Add);
+        Assert.Equal(TrustReasons.HighCaptionRecall, gate.AddBlock);
+    }
+
+    [Fact]
+    public void Compute_FewModelPositives_NoEstimate()
+    {
+        var stats = Stats(tagCount: 1);
+        Scored(stats, tag: 0, captioned: 60, uncaptioned: 0, score: 0.1f);
+        Scored(stats, tag: 0, captioned: 5, uncaptioned: 5, score: 0.95f);
+        Reviewed(stats, tag: 0, hits: 500, trials: 1000);
+
+        var gate = TrustGates.Compute(stats, Options)[0];
+
+        Assert.False(gate.Add);
+        Assert.Equal(TrustReasons.FewPositives, gate.AddBlock);
     }
 
     [Fact]
@@ -191,6 +256,12 @@ public sealed class TrustGatesTests
     {
         for (int i = 0; i < captioned; i++) stats.Add(tag, captioned: true, score, score);
         for (int i = 0; i < uncaptioned; i++) stats.Add(tag, captioned: false, score, score);
+    }
+
+    private static void Named(TrustStats stats, int tag, long right, long wrong)
+    {
+        stats.NamedTrials[stats.NamedIndex(1, tag)] += right + wrong;
+        stats.NamedTrue[stats.NamedIndex(1, tag)] += right;
     }
 
     private static void Reviewed(TrustStats stats, int tag, long hits, long trials)
