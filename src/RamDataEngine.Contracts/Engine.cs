@@ -125,6 +125,9 @@ public sealed record EngineSpec
     /// <summary>z of the one-sided confidence bounds the gates put on estimated rates (default 0.25; 1.645 = 95%; see the trust options).</summary>
     [Id(27)] public double ConfidenceZ { get; init; } = 0.25;
 
+    /// <summary>Cleaning needs known caption errors to explain at least this share of the model's disagreements with a tag's caption labels.</summary>
+    [Id(28)] public double RemovePrecision { get; init; } = 0.5;
+
     public const int DefaultFolds = 5;
 
     public const float DefaultAnnotateThreshold = 0.7f;

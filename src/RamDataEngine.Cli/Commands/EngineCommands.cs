@@ -118,6 +118,10 @@ public sealed class EngineStartSettings : ClusterSettings, IGateSettings
     [Description("Leave out of the audit the images whose image_id is in this JSONL (e.g. the dataset's own source file).")]
     public string? AuditExclude { get; init; }
 
+    [CommandOption("--remove-precision <P>")]
+    [Description("Cleaning needs an audit's reviewed labels to show captions wrong often enough to explain this share of the model's disagreements. Default: 0.5.")]
+    public double RemovePrecision { get; init; } = TrustOptions.DefaultRemovePrecision;
+
     [CommandOption("--min-caption-recall <R>")]
     [Description("Generation adds only tags that captions name at least this often when present. Default: 0.3.")]
     public double MinCaptionRecall { get; init; } = 0.3;
@@ -165,6 +169,7 @@ public sealed class EngineStartSettings : ClusterSettings, IGateSettings
             CleanConfirm = CleanConfirm,
             MinCaptionRecall = MinCaptionRecall,
             ConfidenceZ = ConfidenceZ,
+            RemovePrecision = RemovePrecision,
             Audit = auditPath,
             Candidates = Candidates,
         };

@@ -22,6 +22,8 @@ public interface IGateSettings
 
     double ConfidenceZ { get; }
 
+    double RemovePrecision { get; }
+
     string? Audit { get; }
 
     string? AuditExclude { get; }
@@ -37,6 +39,7 @@ public static class Gates
         CleanConfirm = settings.CleanConfirm,
         MinCaptionRecall = settings.MinCaptionRecall,
         Z = settings.ConfidenceZ,
+        RemovePrecision = settings.RemovePrecision,
     };
 
     /// <summary>The stored audit's blob path (the JSONL counted with <paramref name="vocabularyId"/>'s parser), or null without --audit.</summary>
@@ -82,6 +85,10 @@ public abstract class GateSettings : EngineSettings, IGateSettings
     [CommandOption("--clean-confirm <C>")]
     [Description("Cleaning touches a tag only where the model confirms at least this share of its caption labels. Default: 0.9.")]
     public double CleanConfirm { get; init; } = 0.9;
+
+    [CommandOption("--remove-precision <P>")]
+    [Description("Cleaning needs an audit's reviewed labels to show captions wrong often enough to explain this share of the model's disagreements. Default: 0.5.")]
+    public double RemovePrecision { get; init; } = TrustOptions.DefaultRemovePrecision;
 
     [CommandOption("--min-caption-recall <R>")]
     [Description("Generation adds only tags that captions name at least this often when present. Default: 0.3.")]

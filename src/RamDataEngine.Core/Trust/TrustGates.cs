@@ -35,7 +35,9 @@ public sealed record TrustOptions
     /// model disagrees with. Without reviewed labels the error rate is unknown and nothing is cleaned: on real photos
     /// nearly every caption label is right, and a model's disagreement there is nearly always the model's miss.
     /// </summary>
-    public double RemovePrecision { get; init; } = 0.5;
+    public double RemovePrecision { get; init; } = DefaultRemovePrecision;
+
+    public const double DefaultRemovePrecision = 0.5;
 
     /// <summary>The disagreement floor the cleaning applies (its best-view score below it = disagrees).</summary>
     public float CleanFloor { get; init; } = 0.7f;
@@ -69,6 +71,7 @@ public sealed record TrustOptions
         if (MaxCaptionRecall is < 0 or > 1 || MaxCaptionRecall < MinCaptionRecall) throw new ArgumentException($"The maximum caption recall {MaxCaptionRecall} is outside [minimum, 1].");
         if (MinCaptionRecall is < 0 or > 1) throw new ArgumentException($"The minimum caption recall {MinCaptionRecall} is outside [0, 1].");
         if (Z is < 0 or > 10) throw new ArgumentException($"The confidence z {Z} is outside 0..10.");
+        if (RemovePrecision is < 0 or > 1) throw new ArgumentException($"The removal precision {RemovePrecision} is outside [0, 1].");
         if (MinPositives < 1) throw new ArgumentException($"The minimum positives {MinPositives} must be at least 1.");
         if (MinRecallTrials < 1) throw new ArgumentException($"The minimum recall trials {MinRecallTrials} must be at least 1.");
         if (CleanFloor is < 0 or > 1) throw new ArgumentException($"The cleaning floor {CleanFloor} is outside [0, 1].");

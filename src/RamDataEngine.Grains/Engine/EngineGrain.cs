@@ -431,6 +431,7 @@ public sealed partial class EngineGrain(
         Options = new TrustOptions
         {
             AddPrecision = spec.AddPrecision, MinSupport = spec.MinSupport, CleanConfirm = spec.CleanConfirm, MinCaptionRecall = spec.MinCaptionRecall, Z = spec.ConfidenceZ,
+            RemovePrecision = spec.RemovePrecision,
         },
         AuditPath = statsOf is null ? spec.Audit : null,
         StatsPath = statsOf is null ? null : TrustConfig.MergedStats(statsOf),

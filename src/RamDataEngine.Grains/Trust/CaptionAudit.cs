@@ -39,6 +39,12 @@ public sealed record CaptionAudit
     /// <summary>The same index -> caption sets that named the tag.</summary>
     public required Dictionary<int, long> Hits { get; init; }
 
+    /// <summary><see cref="TrustStats.NamedIndex"/> (caption-set size, tag) -> caption sets of reviewed images naming the tag.</summary>
+    public Dictionary<int, long> Named { get; init; } = [];
+
+    /// <summary>The same index -> of those, the ones whose reviewed labels hold the tag.</summary>
+    public Dictionary<int, long> NamedTrue { get; init; } = [];
+
     public static string PathOf(string sha256) => $"audits/{BlobPath.ValidateSegment(sha256, "audit id")}.json";
 
     /// <summary>
@@ -114,8 +120,19 @@ public sealed record CaptionAudit
             counted.Add(i % stats.TagCount);
         }
 
+        var named = new Dictionary<int, long>();
+        var namedTrue = new Dictionary<int, long>();
+        for (int i = 0; i < stats.NamedTrials.Length; i++)
+        {
+            if (stats.NamedTrials[i] == 0) continue;
+            named[i] = stats.NamedTrials[i];
+            namedTrue[i] = stats.NamedTrue[i];
+        }
+
         return new CaptionAudit
         {
+            Named = named,
+            NamedTrue = namedTrue,
             VocabularyId = vocabulary.Id, Source = source, Images = images, Captions = captions, ReviewedImages = reviewedImages,
             TagCount = stats.TagCount, TagsCounted = counted.Count, Trials = trials, Hits = hits,
         };
@@ -157,6 +174,13 @@ public sealed record CaptionAudit
             if ((uint)index >= (uint)counts.RecallTrials.Length) throw new InvalidDataException($"Audit '{Source}' has count index {index}, outside its {TagCount} tags.");
             counts.RecallTrials[index] = n;
             counts.RecallHits[index] = Hits.GetValueOrDefault(index);
+        }
+
+        foreach (var (index, n) in Named)
+        {
+            if ((uint)index >= (uint)counts.NamedTrials.Length) throw new InvalidDataException($"Audit '{Source}' has caption-precision index {index}, outside its {TagCount} tags.");
+            counts.NamedTrials[index] = n;
+            counts.NamedTrue[index] = NamedTrue.GetValueOrDefault(index);
         }
 
         stats.MergeRecall(counts);

@@ -24,6 +24,7 @@ public static class TrustConfig
     public const string MinCaptionRecallKey = "minCaptionRecall";
     public const string ZKey = "confidenceZ";
     public const string MaxCaptionRecallKey = "maxCaptionRecall";
+    public const string RemovePrecisionKey = "removePrecision";
 
     public static string Folder(string campaignId) => $"{Campaigns.CampaignPaths.Campaign(campaignId)}/trust";
 
@@ -52,6 +53,7 @@ public static class TrustConfig
             MinCaptionRecall = Number(config, MinCaptionRecallKey, defaults.MinCaptionRecall),
             Z = Number(config, ZKey, defaults.Z),
             MaxCaptionRecall = Number(config, MaxCaptionRecallKey, defaults.MaxCaptionRecall),
+            RemovePrecision = Number(config, RemovePrecisionKey, defaults.RemovePrecision),
             CleanFloor = (float)Number(config, CleanPlanner.DisagreeFloorKey, defaults.CleanFloor),
         };
         try
@@ -80,6 +82,7 @@ public static class TrustConfig
         if (options.MinCaptionRecall != d.MinCaptionRecall) config[MinCaptionRecallKey] = options.MinCaptionRecall.ToString(c);
         if (options.Z != d.Z) config[ZKey] = options.Z.ToString(c);
         if (options.MaxCaptionRecall != d.MaxCaptionRecall) config[MaxCaptionRecallKey] = options.MaxCaptionRecall.ToString(c);
+        if (options.RemovePrecision != d.RemovePrecision) config[RemovePrecisionKey] = options.RemovePrecision.ToString(c);
         return config;
     }
 
