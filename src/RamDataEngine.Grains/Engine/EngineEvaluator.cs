@@ -123,10 +123,10 @@ public static class EngineEvaluator
         return row with
         {
             Added = evaluation.AddedLabels,
-            AddedPrecision = evaluation.AddedPrecision,
+            AddedPrecision = evaluation.AddedLabels == 0 ? null : evaluation.AddedPrecision,
             MissedRecovered = evaluation.CaptionMissedRecall,
             Removed = evaluation.RemovedLabels,
-            RemovedSupported = evaluation.RemovedSupported,
+            RemovedSupported = evaluation.RemovedLabels == 0 ? null : evaluation.RemovedSupported,
             EmptyRows = evaluation.EmptyRows,
         };
     }
