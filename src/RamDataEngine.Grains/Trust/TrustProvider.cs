@@ -55,13 +55,13 @@ public sealed class TrustProvider(VocabularyStore vocabularies)
     /// <summary>The statistics the task's campaign judges with.</summary>
     public Task<TrustStats> StatsAsync(ShardStageContext context, string modelIds, string vocabularyId, CancellationToken cancellationToken)
     {
+        // Per campaign, not per statistics file: each campaign writes its own gates file, even when it reuses another's statistics.
         string campaign = context.Task.CampaignId;
-        string key = context.Config.GetValueOrDefault(TrustConfig.StatsKey) ?? campaign;
         if (_stats.Count > CacheLimit) _stats.Clear();
-        var lazy = _stats.GetOrAdd(key, _ => new Lazy<Task<TrustStats>>(() => LoadOrMergeAsync(context.Store, context.Config, campaign, modelIds, vocabularyId)));
+        var lazy = _stats.GetOrAdd(campaign, _ => new Lazy<Task<TrustStats>>(() => LoadOrMergeAsync(context.Store, context.Config, campaign, modelIds, vocabularyId)));
         var task = lazy.Value;
         // A failed merge (a shard file missing for a moment) is not cached.
-        if (task.IsFaulted) _stats.TryRemove(new KeyValuePair<string, Lazy<Task<TrustStats>>>(key, lazy));
+        if (task.IsFaulted) _stats.TryRemove(new KeyValuePair<string, Lazy<Task<TrustStats>>>(campaign, lazy));
         return task.WaitAsync(cancellationToken);
     }
 

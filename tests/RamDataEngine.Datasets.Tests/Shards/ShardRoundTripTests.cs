@@ -9,7 +9,8 @@ public sealed class ShardRoundTripTests : IDisposable
     private static readonly string[] BaseColumns = ["id", "source_key", "image", "image_uri", "captions", "source", "width", "height", "truth_labels", "truth_known"];
     private static readonly string[] FeatureColumns = ["id", "embedding", "region_embeddings", "region_count"];
     private static readonly string[] ParsedColumns = ["id", "parsed_tag_ids", "caption_tag_ids", "truncated"];
-    private static readonly string[] LabelColumns = ["id", "tag_ids", "tag_scores", "parsed_tag_ids", "added_tag_ids", "added_scores", "removed_tag_ids", "removed_reasons"];
+    private static readonly string[] LabelColumns =
+        ["id", "tag_ids", "tag_scores", "parsed_tag_ids", "added_tag_ids", "added_scores", "removed_tag_ids", "removed_reasons", "removed_scores", "candidate_tag_ids", "candidate_scores"];
 
     private readonly TempDirectory _temp = new("ram-shards");
     private readonly LocalFolderBlobStore _store;

@@ -113,7 +113,10 @@ internal static class ShardTestData
             int removedCount = (int)(id % 3);
             var removed = Enumerable.Range(0, removedCount).Select(k => 4000 + k).ToArray();
             var reasons = Enumerable.Range(0, removedCount).Select(k => ReasonPool[(int)((id + k) % ReasonPool.Length)]).ToArray();
-            batch.Add(id, tags, scores, parsed, added, addedScores, removed, reasons);
+            var removedScores = removed.Select(t => (t % 7) / 10f).ToArray();
+            var candidates = id % 4 == 0 ? new[] { 4100, 4101 } : [];
+            var candidateScores = candidates.Select(t => (t % 9) / 20f).ToArray();
+            batch.Add(id, tags, scores, parsed, added, addedScores, removed, reasons, removedScores, candidates, candidateScores);
         }
 
         return batch;
@@ -141,7 +144,8 @@ internal static class ShardTestData
         LabelsShardBatch l => Enumerable.Range(0, l.Count).Select(r => new object?[]
         {
             l.Ids[r], Values(l.TagIds[r]), Values(l.TagScores[r]), Values(l.ParsedTagIds[r]), Values(l.AddedTagIds[r]),
-            Values(l.AddedScores[r]), Values(l.RemovedTagIds[r]), Strings(l.RemovedReasons, r),
+            Values(l.AddedScores[r]), Values(l.RemovedTagIds[r]), Strings(l.RemovedReasons, r), Values(l.RemovedScores[r]),
+            Values(l.CandidateTagIds[r]), Values(l.CandidateScores[r]),
         }).ToList(),
         _ => throw new ArgumentException($"Unknown batch {batch.GetType()}"),
     };
