@@ -190,7 +190,8 @@ internal sealed class LabelVersions(DatasetCatalog catalog, string dataset, stri
             var added = row.Added ?? [];
             var removed = row.Removed ?? [];
             batch.Add(row.Id, row.Tags, row.Tags.Select(_ => 1f).ToArray(), row.Parsed,
-                added.Select(a => a.Tag).ToArray(), added.Select(a => a.Score).ToArray(), removed.Select(r => r.Tag).ToArray(), removed.Select(r => r.Reason).ToArray());
+                added.Select(a => a.Tag).ToArray(), added.Select(a => a.Score).ToArray(), removed.Select(r => r.Tag).ToArray(), removed.Select(r => r.Reason).ToArray(),
+                removed.Select(_ => 0.1f).ToArray());
         }
 
         var file = await WriteAsync(batch, shardId, "labels", new ShardProvenance(ModelId: modelId, Stage: "clean", VocabularyId: vocabularyId));
