@@ -99,7 +99,7 @@ public sealed class DatasetsDiffTests : IDisposable
         var v1 = await catalog.CommitAsync(Commit(null, Entry(4).WithLayer(ShardFileKinds.Parsed, await WriteAsync(store, parsed, "parse", provenance))));
 
         var labels = new LabelsShardBatch();
-        labels.Add(0, [0, 2], [1f, 0.8f], [0, 1], [2], [0.8f], [1], ["model-disagrees"]);
+        labels.Add(0, [0, 2], [1f, 0.8f], [0, 1], [2], [0.8f], [1], ["model-disagrees"], [0.3f]);
         labels.Add(1, [0], [1f], [0]);
         labels.Add(2, [], [], [2], removedTagIds: [2], removedReasons: ["outlier"], removedScores: [0.2f]);
         labels.Add(3, [1, 2], [1f, 0.9f], [1], [2], [0.9f]);
