@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.TestingHost;
+using RamDataEngine.Contracts;
 using RamDataEngine.Grains.Stages;
 using RamDataEngine.Grains.Tests.Campaigns;
 using RamDataEngine.Hosting;
@@ -50,6 +51,7 @@ public sealed class RamTestCluster : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) config[key] = value;
         builder.ConfigureHostConfiguration(c => c.AddInMemoryCollection(config));
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        builder.AddClientBuilderConfigurator<ClientConfigurator>();
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return new RamTestCluster(cluster, storagePath);
@@ -69,6 +71,11 @@ public sealed class RamTestCluster : IAsyncDisposable
         {
             await Cluster.DisposeAsync();
         }
+    }
+
+    private sealed class ClientConfigurator : IClientBuilderConfigurator
+    {
+        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) => clientBuilder.Services.AddRamExceptionSerialization();
     }
 
     private sealed class SiloConfigurator : ISiloConfigurator
@@ -91,6 +98,7 @@ public sealed class RamTestCluster : IAsyncDisposable
                 o.TableRefreshTimeout = TimeSpan.FromSeconds(1);
                 o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(1);
             });
+            siloBuilder.AddIncomingGrainCallFilter<RefuseDispatchFilter>();
             siloBuilder.Services.AddShardStage<CopyIdsStage>();
             siloBuilder.Services.AddShardStage<GpuCopyIdsStage>();
             siloBuilder.Services.AddShardStage<FlakyCopyIdsStage>();

@@ -24,6 +24,9 @@ public sealed record DatasetCommit
 
     /// <summary>Shards to leave out of the new version (quarantined by the campaign), with why.</summary>
     public IReadOnlyCollection<RemovedShard> RemovedShards { get; init; } = [];
+
+    /// <summary>The campaign's quarantine file (see <see cref="VersionRoot.Quarantine"/>).</summary>
+    public ShardFileRef? Quarantine { get; init; }
 }
 
 /// <summary>
@@ -166,6 +169,7 @@ public sealed class DatasetCatalog(IBlobStore store, TimeProvider timeProvider, 
             Segments = segments,
             TagCounts = tagCounts,
             RemovedShards = [.. commit.RemovedShards],
+            Quarantine = commit.Quarantine,
         };
 
         try

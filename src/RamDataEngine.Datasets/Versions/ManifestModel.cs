@@ -109,6 +109,12 @@ public sealed record VersionRoot
 
     /// <summary>Rows per tag id over the whole version.</summary>
     public IReadOnlyDictionary<int, long> TagCounts { get; init; } = ShardEntry.EmptyCounts;
+
+    /// <summary>
+    /// The file listing every row (and whole shard) the campaign that made this version quarantined, with reasons; its
+    /// <see cref="ShardFileRef.Rows"/> is that count. Null when it quarantined nothing (earlier versions keep their own).
+    /// </summary>
+    public ShardFileRef? Quarantine { get; init; }
 }
 
 /// <summary>A shard that a campaign could not process: left out of the version, its rows quarantined with the reason.</summary>

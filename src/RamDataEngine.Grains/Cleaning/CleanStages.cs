@@ -16,6 +16,8 @@ public sealed class CleanSampleStage(ModelStore models, IGrainFactory grains) : 
 
     public StageDevice Device => StageDevice.Cpu;
 
+    public Task ValidateAsync(CampaignSpec spec, CancellationToken cancellationToken) => CleanPlanner.ValidateAsync(spec, models, Name, cancellationToken);
+
     public async Task<ShardStageResult> RunAsync(ShardStageContext context, CancellationToken cancellationToken)
     {
         var options = CleanPlanner.OptionsFrom(context.Config);
@@ -55,6 +57,8 @@ public sealed class CleanApplyStage(ModelStore models, IGrainFactory grains) : I
     public string Name => CleanPlanner.ApplyStage;
 
     public StageDevice Device => StageDevice.Cpu;
+
+    public Task ValidateAsync(CampaignSpec spec, CancellationToken cancellationToken) => CleanPlanner.ValidateAsync(spec, models, Name, cancellationToken);
 
     public async Task<ShardStageResult> RunAsync(ShardStageContext context, CancellationToken cancellationToken)
     {

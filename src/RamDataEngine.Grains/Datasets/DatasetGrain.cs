@@ -48,6 +48,7 @@ public sealed class DatasetGrain(DatasetCatalog catalog) : Grain, IDatasetGrain
             RemovedShards = request.QuarantinedShards
                 .Select(q => new RemovedShard(q.ShardId, q.Stage, q.Reason, q.Rows))
                 .ToList(),
+            Quarantine = request.Quarantine is { } q ? new ShardFileRef(q.Path, q.Sha256, q.Bytes, q.Rows) : null,
         };
         try
         {

@@ -22,6 +22,14 @@ public sealed class IngestStage : IShardStage
 
     public StageDevice Device => StageDevice.Cpu;
 
+    public Task ValidateAsync(RamDataEngine.Contracts.CampaignSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.SourcePlanPath is null
+            ? throw new StageSettingException($"Stage '{StageName}' reads a source plan, and this campaign has none: ingest with `ram ingest FILE.jsonl --dataset NAME`.")
+            : Task.CompletedTask;
+    }
+
     public async Task<ShardStageResult> RunAsync(ShardStageContext context, CancellationToken cancellationToken)
     {
         var chunk = IngestChunk.Parse(context.SourceChunk
