@@ -1,14 +1,26 @@
 using RamDataEngine.Cli.Commands;
+using RamDataEngine.Cli.Infrastructure;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace RamDataEngine.Cli;
 
-/// <summary>The <c>ram</c> command tree. Errors print as one line and exit non-zero; no stack traces.</summary>
+/// <summary>
+/// The <c>ram</c> command tree. Errors print as one line on stderr (<c>error: ...</c>) with an exit code from
+/// <see cref="ExitCodes"/>; stack traces only with <c>--verbose</c>, which any command takes.
+/// </summary>
 public static class RamApp
 {
-    public static Task<int> RunAsync(string[] args, IAnsiConsole? console = null)
+    public const string VerboseOption = "--verbose";
+
+    /// <summary>Runs one command line; <paramref name="console"/> is stdout, <paramref name="error"/> stderr (the process's own by default).</summary>
+    public static Task<int> RunAsync(string[] args, IAnsiConsole? console = null, TextWriter? error = null)
     {
+        ArgumentNullException.ThrowIfNull(args);
+        bool verbose = args.Contains(VerboseOption, StringComparer.Ordinal);
+        CliContext.Verbose = verbose;
+        args = [.. args.Where(a => a != VerboseOption)];
+        var errors = error ?? Console.Error;
         var app = new CommandApp();
         app.Configure(config =>
         {
@@ -62,10 +74,12 @@ public static class RamApp
             config.AddCommand<SiloCommand>("silo").WithDescription("Run a silo host (dashboard at /dashboard) until stopped.");
             config.SetExceptionHandler((exception, _) =>
             {
-                var target = console ?? AnsiConsole.Console;
                 var shown = exception is AggregateException or System.Reflection.TargetInvocationException ? exception.GetBaseException() : exception;
-                target.MarkupLineInterpolated($"[red]error:[/] {shown.Message}");
-                return exception is CommandAppException ? 2 : 1;
+                // Plain text, one line: a script reads it, and a message may hold anything (brackets, paths, newlines).
+                errors.WriteLine($"error: {string.Join(' ', shown.Message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))}");
+                if (verbose) errors.WriteLine(exception.ToString());
+                errors.Flush();
+                return ExitCodes.Of(shown);
             });
         });
         return app.RunAsync(args);

@@ -70,11 +70,28 @@ public sealed class RamAppTests : IDisposable
         await RunAsync("generate", _dir.Combine("src"), "--count", "5");
         await RunAsync("ingest", _dir.Combine("src", "dataset.jsonl"), "--dataset", "dup", "--data", data);
 
-        var (code, output) = await RunAsync("ingest", _dir.Combine("src", "dataset.jsonl"), "--dataset", "dup", "--data", data);
+        var (code, output, error) = await RunSplitAsync("ingest", _dir.Combine("src", "dataset.jsonl"), "--dataset", "dup", "--data", data);
 
-        Assert.Equal(1, code);
-        Assert.StartsWith("error: Dataset 'dup' already exists", output.Trim());
-        Assert.DoesNotContain("   at ", output);
+        Assert.Equal(Infrastructure.ExitCodes.Conflict, code);
+        Assert.StartsWith("error: Dataset 'dup' already exists", error);
+        Assert.DoesNotContain("   at ", output + error);
+    }
+
+    [Fact]
+    public async Task Parse_ManifestSegmentsDeleted_FailsWithoutCommittingAndTheHeadStays()
+    {
+        string data = _dir.Combine("data");
+        await RunAsync("generate", _dir.Combine("src"), "--count", "12", "--seed", "4");
+        Assert.Equal(0, (await RunAsync("ingest", _dir.Combine("src", "dataset.jsonl"), "--dataset", "good", "--rows-per-shard", "4", "--data", data)).Code);
+        foreach (var segment in Directory.GetFiles(Path.Combine(data, "datasets", "good", "manifests"))) File.Delete(segment);
+
+        var (code, output, error) = await RunSplitAsync("parse", "good", "--data", data);
+
+        Assert.Equal(Infrastructure.ExitCodes.Damaged, code);
+        Assert.StartsWith("error: Dataset 'good' version 1 is damaged", error);
+        Assert.DoesNotContain("Committed", output);
+        Assert.False(File.Exists(Path.Combine(data, "datasets", "good", "versions", "0000000002.json")));
+        Assert.Contains("\"version\":1", File.ReadAllText(Path.Combine(data, "datasets", "good", "HEAD.json")));
     }
 
     [Theory]
@@ -90,9 +107,18 @@ public sealed class RamAppTests : IDisposable
         Assert.DoesNotContain("   at ", output);
     }
 
+    /// <summary>Runs a command line; the output is what a terminal shows, stdout then stderr.</summary>
     internal static async Task<(int Code, string Output)> RunAsync(params string[] args)
     {
+        var (code, output, error) = await RunSplitAsync(args);
+        return (code, output + error);
+    }
+
+    /// <summary>Runs a command line and keeps stdout and stderr apart, as a script sees them.</summary>
+    internal static async Task<(int Code, string Out, string Err)> RunSplitAsync(params string[] args)
+    {
         var writer = new StringWriter();
+        var error = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Ansi = AnsiSupport.No,
@@ -101,7 +127,7 @@ public sealed class RamAppTests : IDisposable
             Interactive = InteractionSupport.No,
         });
         console.Profile.Width = 200;
-        int code = await RamApp.RunAsync(args, console);
-        return (code, writer.ToString());
+        int code = await RamApp.RunAsync(args, console, error);
+        return (code, writer.ToString(), error.ToString());
     }
 }

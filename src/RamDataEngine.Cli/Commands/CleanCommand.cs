@@ -48,7 +48,7 @@ public sealed class CleanCommand(IAnsiConsole console) : AsyncCommand<CleanComma
         if (string.IsNullOrEmpty(settings.Model)) throw new ArgumentException("clean needs --model ID (see `ram models list`).");
         await using var engine = await EmbeddedEngine.StartAsync(settings, cancellationToken);
         var manifest = await engine.Services.GetRequiredService<ModelStore>().GetManifestAsync(settings.Model, cancellationToken)
-            ?? throw new ArgumentException($"No model '{settings.Model}' in {engine.Store.Location}.");
+            ?? throw new NotFoundException($"No model '{settings.Model}' in {engine.Store.Location} (see `ram models list`).");
         var defaults = new CleanOptions();
         var options = new CleanOptions
         {
@@ -59,6 +59,6 @@ public sealed class CleanCommand(IAnsiConsole console) : AsyncCommand<CleanComma
         };
         var spec = CleanPlanner.Plan(dataset, manifest.Record, version, options, settings.MaxInFlight);
         var status = await ModelCommandRunner.RunCampaignAsync(console, engine, $"clean-{dataset}", spec, cancellationToken);
-        return status.Phase == CampaignPhase.Completed ? 0 : 1;
+        return CampaignCommands.ExitCode(status);
     }
 }

@@ -63,7 +63,7 @@ public sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoCommand
 
         string dataset = $"demo-{DateTimeOffset.UtcNow:yyyyMMdd-HHmmss}";
         var ingest = await IngestCommand.IngestAsync(console, engine, generated.JsonlPath, dataset, settings.RowsPerShard, settings.MaxInFlight, cancellationToken);
-        if (ingest.Phase != CampaignPhase.Completed) return 1;
+        if (ingest.Phase != CampaignPhase.Completed) return CampaignCommands.ExitCode(ingest);
 
         string engineId = $"engine-{dataset}";
         console.MarkupLineInterpolated($"3. The engine ([green]{engineId}[/]): parse -> featurize -> train preliminary -> annotate -> clean -> retrain -> fine-tune -> evaluate. Dashboard: [link]{engine.DashboardAddress}[/]");

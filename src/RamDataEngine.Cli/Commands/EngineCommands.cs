@@ -173,7 +173,7 @@ public sealed class EngineStatusCommand(IAnsiConsole console) : AsyncCommand<Eng
         {
             var (store, _) = StorageOnly.Open(settings);
             status = (await store.ReadJsonAsync<EngineStatus>(EngineSteps.StatusPath(settings.Id), EngineSteps.Json, cancellationToken))?.Value
-                ?? throw new ArgumentException($"No engine run '{settings.Id}' in {store.Location}.");
+                ?? throw new NotFoundException($"No engine run '{settings.Id}' in {store.Location}.");
         }
 
         EngineView.PrintOutcome(console, status);
@@ -196,7 +196,7 @@ public sealed class EngineWatchCommand(IAnsiConsole console) : AsyncCommand<Engi
             return await EngineCommandRunner.FinishAsync(console, host.Services.GetRequiredService<IClusterClient>().GetGrain<IEngineGrain>(settings.Id), store, cancellationToken);
         }
 
-        if (await store.GetPropertiesAsync(EngineSteps.StatusPath(settings.Id), cancellationToken) is null) throw new ArgumentException($"No engine run '{settings.Id}' in {store.Location}.");
+        if (await store.GetPropertiesAsync(EngineSteps.StatusPath(settings.Id), cancellationToken) is null) throw new NotFoundException($"No engine run '{settings.Id}' in {store.Location}.");
         await using var engine = await EmbeddedEngine.StartAsync(settings, cancellationToken);
         var grain = engine.Grains.GetGrain<IEngineGrain>(settings.Id);
         await grain.ResumeAsync(cancellationToken);
@@ -222,7 +222,7 @@ public sealed class EngineReportCommand(IAnsiConsole console) : AsyncCommand<Eng
     {
         var (store, catalog) = StorageOnly.Open(settings);
         var report = (await store.ReadJsonAsync<EngineReport>(EngineSteps.ReportPath(settings.Id), EngineSteps.Json, cancellationToken))?.Value
-            ?? throw new ArgumentException($"Engine run '{settings.Id}' has no report in {store.Location} (not finished, or no such run: see `ram engine status {settings.Id}`).");
+            ?? throw new NotFoundException($"Engine run '{settings.Id}' has no report in {store.Location} (not finished, or no such run: see `ram engine status {settings.Id}`).");
         var vocabularies = new VocabularyStore(store);
         var truth = settings.Truth is { } file ? DatasetEvaluator.ReadTruthFile(file) : null;
         if (settings.TruthFrom is { } other)
@@ -261,7 +261,7 @@ internal static class EngineCommandRunner
         if (status.Phase != EnginePhase.Completed)
         {
             console.MarkupLineInterpolated($"Fix the cause, then run `ram engine watch {status.EngineId}` (embedded) or `ram engine start` again with --id {status.EngineId} and the same options: the run re-runs from the step that failed.");
-            return 1;
+            throw new CommandFailedException($"engine run {status.EngineId} {status.Phase.ToString().ToLowerInvariant()}: {status.Message ?? "no reason recorded"}");
         }
 
         if (await engine.GetReportAsync(cancellationToken) is { } report)

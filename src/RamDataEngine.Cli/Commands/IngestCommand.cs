@@ -42,14 +42,14 @@ public sealed class IngestCommand(IAnsiConsole console) : AsyncCommand<IngestCom
         await using var engine = await EmbeddedEngine.StartAsync(settings, cancellationToken);
         console.MarkupLineInterpolated($"Embedded silo up; dashboard: [link]{engine.DashboardAddress}[/]");
         var status = await IngestAsync(console, engine, settings.Jsonl, settings.Dataset, settings.RowsPerShard, settings.MaxInFlight, cancellationToken);
-        return status.Phase == CampaignPhase.Completed ? 0 : 1;
+        return CampaignCommands.ExitCode(status);
     }
 
     private static async Task EnsureNewAsync(DatasetCatalog catalog, string dataset, CancellationToken cancellationToken)
     {
         if (await catalog.GetHeadVersionAsync(dataset, cancellationToken) is { } head)
         {
-            throw new InvalidOperationException($"Dataset '{dataset}' already exists (head v{head}) in {catalog.Store.Location}; ingest creates a new dataset, so choose another name.");
+            throw new ConflictException($"Dataset '{dataset}' already exists (head v{head}) in {catalog.Store.Location}; ingest creates a new dataset, so choose another name.");
         }
     }
 
