@@ -14,7 +14,7 @@ public static class RamApp
     public const string VerboseOption = "--verbose";
 
     /// <summary>Runs one command line; <paramref name="console"/> is stdout, <paramref name="error"/> stderr (the process's own by default).</summary>
-    public static Task<int> RunAsync(string[] args, IAnsiConsole? console = null, TextWriter? error = null)
+    public static Task<int> RunAsync(string[] args, IAnsiConsole? console = null, TextWriter? error = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
         bool verbose = args.Contains(VerboseOption, StringComparer.Ordinal);
@@ -82,6 +82,6 @@ public static class RamApp
                 return ExitCodes.Of(shown);
             });
         });
-        return app.RunAsync(args);
+        return app.RunAsync(args, cancellationToken);
     }
 }

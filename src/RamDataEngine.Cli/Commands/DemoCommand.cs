@@ -62,7 +62,8 @@ public sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoCommand
         console.MarkupLineInterpolated($"2. Embedded silo up. Dashboard while it runs: [link]{engine.DashboardAddress}[/]");
 
         string dataset = $"demo-{DateTimeOffset.UtcNow:yyyyMMdd-HHmmss}";
-        var ingest = await IngestCommand.IngestAsync(console, engine, generated.JsonlPath, dataset, settings.RowsPerShard, settings.MaxInFlight, cancellationToken);
+        var ingest = await IngestCommand.IngestAsync(console, engine, generated.JsonlPath, dataset,
+            new Grains.Ingest.IngestOptions { RowsPerShard = settings.RowsPerShard, MaxInFlight = settings.MaxInFlight }, restart: false, cancellationToken);
         if (ingest.Phase != CampaignPhase.Completed) return CampaignCommands.ExitCode(ingest);
 
         string engineId = $"engine-{dataset}";

@@ -117,6 +117,8 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         State.Phase = CampaignPhase.Running;
         State.StartedAt = State.StageStartedAt = now;
         _book = ShardBook.Create(State);
+        // Marked running on the dataset before it writes anything there, so collection never takes its files.
+        await _store.WriteJsonAsync(DatasetPaths.Running(spec.Dataset, Id), new RunningCampaign(Id, spec.Kind, input.Version, now), DatasetJson.Options, BlobCondition.None, cancellationToken);
         // A readable record of what the campaign is, beside its results, for operators and `ram campaign list`.
         await _store.WriteJsonAsync(CampaignPaths.Spec(Id), spec, CampaignPaths.Json, BlobCondition.None, cancellationToken);
         await WriteStateAsync(cancellationToken);
@@ -754,7 +756,22 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         _timer?.Dispose();
         _timer = null;
         if (await this.GetReminder(ResumeReminder) is { } reminder) await this.UnregisterReminder(reminder);
+        await UnmarkRunningAsync();
         if (phase != CampaignPhase.Completed) LogEnded(Id, phase, message ?? "");
+    }
+
+    /// <summary>The campaign no longer holds its dataset: its output is committed or garbage now.</summary>
+    private async Task UnmarkRunningAsync()
+    {
+        try
+        {
+            await _store.DeleteAsync(DatasetPaths.Running(State.Spec!.Dataset, Id));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A marker left behind only keeps files from collection; `ram datasets gc` names it.
+            LogUnmarkFailed(Id, e);
+        }
     }
 
     /// <summary>What a campaign runs over, resolved and checked when it starts.</summary>
@@ -945,6 +962,9 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: commit attempt {Attempt} failed")]
     private partial void LogCommitRetry(string campaignId, int attempt, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: could not remove its running marker; collection keeps its files until it is removed")]
+    private partial void LogUnmarkFailed(string campaignId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId} ended {Phase}: {Message}")]
     private partial void LogEnded(string campaignId, CampaignPhase phase, string message);

@@ -93,6 +93,22 @@ public sealed class IngestCampaignTests(ThreeSiloFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Ingest_SourceChangedAfterPlanning_FailsNamingTheChangedLinesAndCreatesNothing()
+    {
+        var generated = await SceneDatasetWriter.WriteAsync(_source.Path, 30, new SceneGeneratorOptions { Seed = 12 });
+        var spec = await IngestPlanner.PlanAsync(_catalog.Store, "c-ingest-changed", "changed", generated.JsonlPath, rowsPerShard: 10);
+        var lines = await File.ReadAllLinesAsync(generated.JsonlPath);
+        await File.WriteAllLinesAsync(generated.JsonlPath, lines.Take(12).Concat(lines.Skip(14)));
+
+        var status = await RunAsync("c-ingest-changed", spec);
+
+        Assert.Equal(CampaignPhase.Failed, status.Phase);
+        Assert.Contains("changed since it was planned", status.Message);
+        Assert.Contains("--restart", status.Message);
+        Assert.Null(await _catalog.GetHeadVersionAsync("changed"));
+    }
+
+    [Fact]
     public async Task Ingest_EmptySource_IsRefusedAtStart()
     {
         string empty = _source.Combine("empty.jsonl");
