@@ -53,6 +53,10 @@ public static class RamApp
                 datasets.AddCommand<DatasetsListCommand>("list").WithDescription("Datasets and their head versions.");
                 datasets.AddCommand<DatasetsShowCommand>("show").WithDescription("One version (NAME or NAME@VERSION).");
                 datasets.AddCommand<DatasetsDiffCommand>("diff").WithDescription("Labels added and removed per tag between two versions (A B), and which rule did it.");
+                datasets.AddCommand<DatasetsVerifyCommand>("verify").WithDescription("Check every file of a version (NAME or NAME@VERSION) against the checksum its manifest records.");
+                datasets.AddCommand<DatasetsDeleteCommand>("delete").WithDescription("Delete a dataset: every version and file (--dry-run lists them); the name can be used again.");
+                datasets.AddCommand<DatasetsExpireCommand>("expire").WithDescription("Expire old versions (--keep N, --older-than DURATION) and collect the files only they used.");
+                datasets.AddCommand<DatasetsGcCommand>("gc").WithDescription("Collect the files no kept version and no running campaign references (--dry-run lists them).");
             });
             config.AddBranch("campaign", campaigns =>
             {

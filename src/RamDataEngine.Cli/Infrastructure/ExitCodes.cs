@@ -41,7 +41,7 @@ public static class ExitCodes
         OperationCanceledException => Interrupted,
         DatasetNotFoundException or BlobNotFoundException or FileNotFoundException or DirectoryNotFoundException => NotFound,
         ChecksumMismatchException or ShardChecksumException or InvalidDataException => Damaged,
-        ConflictException or DatasetConflictException or CommitConflictException => Conflict,
+        ConflictException or DatasetConflictException or CommitConflictException or DatasetBusyException => Conflict,
         ArgumentException or KeyNotFoundException or Microsoft.Extensions.Options.OptionsValidationException => Usage,
         _ => Failed,
     };
