@@ -117,7 +117,8 @@ public sealed class CampaignStartCommand(IAnsiConsole console) : AsyncCommand<Ca
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using var host = await settings.ConnectAsync(cancellationToken);
+        var host = await settings.ConnectAsync(cancellationToken);
+        using var owned = host;
         string id = settings.Id ?? $"{settings.Kind}-{settings.Dataset}-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}";
         var spec = new CampaignSpec
         {
@@ -136,7 +137,8 @@ public sealed class CampaignStartCommand(IAnsiConsole console) : AsyncCommand<Ca
         var status = await campaign.StartAsync(spec, cancellationToken);
         console.MarkupLineInterpolated($"Started campaign [green]{id}[/] over {status.Shards} shards.");
         if (!settings.Watch) return 0;
-        status = await CampaignProgress.WatchAsync(console, campaign, cancellationToken);
+        status = await ClusterWatch.RunAsync(console, settings, host, $"campaign {id}",
+            (client, ct) => CampaignProgress.WatchAsync(console, client.GetGrain<ICampaignGrain>(id), ct), cancellationToken);
         CampaignCommands.PrintOutcome(console, status);
         return CampaignCommands.ExitCode(status);
     }
@@ -166,10 +168,11 @@ public sealed class CampaignWatchCommand(IAnsiConsole console) : AsyncCommand<Ca
 {
     public override async Task<int> ExecuteAsync(CommandContext context, CampaignIdSettings settings, CancellationToken cancellationToken)
     {
-        using var host = await settings.ConnectAsync(cancellationToken);
-        var campaign = host.Services.GetRequiredService<IClusterClient>().GetGrain<ICampaignGrain>(settings.Id);
-        await CampaignCommands.RequireAsync(campaign, cancellationToken);
-        var status = await CampaignProgress.WatchAsync(console, campaign, cancellationToken);
+        var host = await settings.ConnectAsync(cancellationToken);
+        using var owned = host;
+        await CampaignCommands.RequireAsync(host.Services.GetRequiredService<IClusterClient>().GetGrain<ICampaignGrain>(settings.Id), cancellationToken);
+        var status = await ClusterWatch.RunAsync(console, settings, host, $"campaign {settings.Id}",
+            (client, ct) => CampaignProgress.WatchAsync(console, client.GetGrain<ICampaignGrain>(settings.Id), ct), cancellationToken);
         CampaignCommands.PrintOutcome(console, status);
         return CampaignCommands.ExitCode(status);
     }

@@ -136,11 +136,13 @@ public sealed class EngineStartCommand(IAnsiConsole console) : AsyncCommand<Engi
         var spec = settings.ToSpec(dataset, version, vocabularyId);
         if (settings.Gateway is not null)
         {
-            using var host = await settings.ConnectAsync(cancellationToken);
+            var host = await settings.ConnectAsync(cancellationToken);
+            using var owned = host;
             var remote = host.Services.GetRequiredService<IClusterClient>().GetGrain<IEngineGrain>(id);
             var started = await remote.StartAsync(spec, cancellationToken);
             console.MarkupLineInterpolated($"Started engine run [green]{id}[/] on {dataset}@{started.InputVersion}; `ram engine watch {id} --gateway {settings.Gateway}` follows it.");
-            return settings.NoWatch ? 0 : await EngineCommandRunner.FinishAsync(console, remote, store, cancellationToken);
+            return settings.NoWatch ? 0 : await ClusterWatch.RunAsync(console, settings, host, $"engine run {id}",
+                (client, ct) => EngineCommandRunner.FinishAsync(console, client.GetGrain<IEngineGrain>(id), store, ct), cancellationToken);
         }
 
         await using var engine = await EmbeddedEngine.StartAsync(settings, cancellationToken);
@@ -192,8 +194,10 @@ public sealed class EngineWatchCommand(IAnsiConsole console) : AsyncCommand<Engi
         var (store, _) = StorageOnly.Open(settings);
         if (settings.Gateway is not null)
         {
-            using var host = await settings.ConnectAsync(cancellationToken);
-            return await EngineCommandRunner.FinishAsync(console, host.Services.GetRequiredService<IClusterClient>().GetGrain<IEngineGrain>(settings.Id), store, cancellationToken);
+            var host = await settings.ConnectAsync(cancellationToken);
+            using var owned = host;
+            return await ClusterWatch.RunAsync(console, settings, host, $"engine run {settings.Id}",
+                (client, ct) => EngineCommandRunner.FinishAsync(console, client.GetGrain<IEngineGrain>(settings.Id), store, ct), cancellationToken);
         }
 
         if (await store.GetPropertiesAsync(EngineSteps.StatusPath(settings.Id), cancellationToken) is null) throw new NotFoundException($"No engine run '{settings.Id}' in {store.Location}.");
