@@ -88,6 +88,13 @@ public sealed class RamTestCluster : IAsyncDisposable
                 .AddConfiguration(configuration)
                 .AddInMemoryCollection(new Dictionary<string, string?> { ["Ram:Silo:Role"] = gpu ? "gpu" : "cpu" })
                 .Build();
+            if (configuration["Ram:Test:Faults"] == "state-and-commit")
+            {
+                // Registered before the engine's own store, which is only added when none is.
+                string path = configuration["Ram:Storage:LocalPath"]!;
+                siloBuilder.Services.AddSingleton<RamDataEngine.Storage.IBlobStore>(new TargetedFaultStore(new RamDataEngine.Storage.LocalFolderBlobStore(path)));
+            }
+
             siloBuilder.AddRamDataEngine(overrides);
             // Declare a killed silo dead within seconds, not the production default of a minute or so.
             siloBuilder.Configure<ClusterMembershipOptions>(o =>

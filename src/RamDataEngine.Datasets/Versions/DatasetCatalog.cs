@@ -359,6 +359,12 @@ public sealed class DatasetCatalog(IBlobStore store, TimeProvider timeProvider, 
         return content.Data;
     }
 
+    /// <summary>Moves HEAD.json up to the latest committed version when it trails (a committer died, or lost the reply, between the two writes).</summary>
+    public async Task RepairHeadAsync(string dataset, CancellationToken cancellationToken = default)
+    {
+        if (await GetHeadVersionAsync(dataset, cancellationToken).ConfigureAwait(false) is { } head) await AdvanceHeadAsync(dataset, head, cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task AdvanceHeadAsync(string dataset, int version, CancellationToken cancellationToken)
     {
         string path = DatasetPaths.Head(dataset);

@@ -117,16 +117,32 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         State.Phase = CampaignPhase.Running;
         State.StartedAt = State.StageStartedAt = now;
         _book = ShardBook.Create(State);
+        try
+        {
+            await RecordStartAsync(spec, input, now, cancellationToken);
+        }
+        catch
+        {
+            // Not recorded: forget it, so that starting it again starts it rather than finding it "already started".
+            _state.State = new CampaignState();
+            _book = ShardBook.Empty;
+            throw;
+        }
+
+        LogStarted(Id, spec.Kind, spec.Dataset, State.ShardSpace, string.Join(",", spec.Stages));
+        StartTimer();
+        await AdvanceAsync(cancellationToken);
+        return Status();
+    }
+
+    private async Task RecordStartAsync(CampaignSpec spec, ResolvedInput input, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         // Marked running on the dataset before it writes anything there, so collection never takes its files.
         await _store.WriteJsonAsync(DatasetPaths.Running(spec.Dataset, Id), new RunningCampaign(Id, spec.Kind, input.Version, now), DatasetJson.Options, BlobCondition.None, cancellationToken);
         // A readable record of what the campaign is, beside its results, for operators and `ram campaign list`.
         await _store.WriteJsonAsync(CampaignPaths.Spec(Id), spec, CampaignPaths.Json, BlobCondition.None, cancellationToken);
         await WriteStateAsync(cancellationToken);
         await this.RegisterOrUpdateReminder(ResumeReminder, _options.ResumeReminderPeriod, _options.ResumeReminderPeriod);
-        LogStarted(Id, spec.Kind, spec.Dataset, State.ShardSpace, string.Join(",", spec.Stages));
-        StartTimer();
-        await AdvanceAsync(cancellationToken);
-        return Status();
     }
 
     public Task<CampaignStatus> GetStatusAsync(CancellationToken cancellationToken = default) => Task.FromResult(Status());
@@ -690,13 +706,35 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         }
     }
 
-    /// <summary>Every state write goes through here: a background flush and a turn must not write at once (ETag).</summary>
+    /// <summary>
+    /// Every state write goes through here: a background flush and a turn must not write at once (ETag). A failed write is
+    /// tried again a few times (the storage's hiccups, and a write whose response was lost, which the grain storage
+    /// recognizes as done); a write refused because another activation wrote the state deactivates this one, whose
+    /// memory is stale, so the next call rebuilds the campaign from storage.
+    /// </summary>
     private async Task WriteStateAsync(CancellationToken cancellationToken, Action? undo = null)
     {
         await _stateWrites.WaitAsync(cancellationToken);
         try
         {
-            await _state.WriteStateAsync(cancellationToken);
+            for (int attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await _state.WriteStateAsync(cancellationToken);
+                    return;
+                }
+                catch (Orleans.Storage.InconsistentStateException)
+                {
+                    DeactivateOnIdle();
+                    throw;
+                }
+                catch (Exception e) when (attempt < StateWriteAttempts && e is not OperationCanceledException)
+                {
+                    LogStateWriteRetry(Id, attempt, e);
+                    await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), _time, cancellationToken);
+                }
+            }
         }
         catch when (undo is not null)
         {
@@ -708,6 +746,8 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
             _stateWrites.Release();
         }
     }
+
+    private const int StateWriteAttempts = 4;
 
     private async Task CommitAsync(CancellationToken cancellationToken)
     {
@@ -746,19 +786,33 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
     private async Task FinishAsync(CampaignPhase phase, string? message, CancellationToken cancellationToken)
     {
         if (_flushing is { IsCompleted: false } flushing) await flushing;
-        State.Phase = phase;
-        State.Message = message;
-        State.EndedAt = _time.GetUtcNow();
-        _inFlight.Clear();
-        _retries.Clear();
-        _unflushed.Dispose();
-        await WriteStateAsync(cancellationToken);
-        _timer?.Dispose();
-        _timer = null;
-        if (await this.GetReminder(ResumeReminder) is { } reminder) await this.UnregisterReminder(reminder);
-        await UnmarkRunningAsync();
+        // Watchers see the end only once it is recorded and the dataset released (its running marker gone), so what
+        // they do next (delete it, collect, copy it) never meets a half-finished campaign.
+        _shownPhase = State.Phase;
+        try
+        {
+            State.Phase = phase;
+            State.Message = message;
+            State.EndedAt = _time.GetUtcNow();
+            _inFlight.Clear();
+            _retries.Clear();
+            _unflushed.Dispose();
+            await WriteStateAsync(cancellationToken);
+            _timer?.Dispose();
+            _timer = null;
+            if (await this.GetReminder(ResumeReminder) is { } reminder) await this.UnregisterReminder(reminder);
+            await UnmarkRunningAsync();
+        }
+        finally
+        {
+            _shownPhase = null;
+        }
+
         if (phase != CampaignPhase.Completed) LogEnded(Id, phase, message ?? "");
     }
+
+    /// <summary>The phase status calls report while <see cref="FinishAsync"/> records the end.</summary>
+    private CampaignPhase? _shownPhase;
 
     /// <summary>The campaign no longer holds its dataset: its output is committed or garbage now.</summary>
     private async Task UnmarkRunningAsync()
@@ -873,7 +927,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         return new CampaignStatus
         {
             CampaignId = Id,
-            Phase = State.Phase,
+            Phase = _shownPhase ?? State.Phase,
             Dataset = spec?.Dataset,
             Kind = spec?.Kind,
             StageIndex = State.StageIndex,
@@ -962,6 +1016,9 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: commit attempt {Attempt} failed")]
     private partial void LogCommitRetry(string campaignId, int attempt, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: writing its state failed (attempt {Attempt}); trying again")]
+    private partial void LogStateWriteRetry(string campaignId, int attempt, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: could not remove its running marker; collection keeps its files until it is removed")]
     private partial void LogUnmarkFailed(string campaignId, Exception exception);

@@ -24,17 +24,19 @@ public sealed class DatasetLifecycleTests(ThreeSiloFixture fixture)
 
         var collected = new List<string>();
         int rounds = 0;
+        bool sawRunning = false;
         CampaignStatus status;
         while (!(status = await campaign.GetStatusAsync()).IsFinished)
         {
             var result = await Lifecycle.CollectAsync("gc-live", TimeSpan.Zero, dryRun: false);
             collected.AddRange(result.Files.Select(f => f.Path));
-            if (status.ShardsDone > 0) Assert.Contains(result.Running, r => r.CampaignId == "c-gc-live");
+            sawRunning |= result.Running.Any(r => r.CampaignId == "c-gc-live");
             rounds++;
         }
 
         Assert.True(status.Phase == CampaignPhase.Completed, status.Message);
         Assert.True(rounds > 1, "collection ran while the campaign did");
+        Assert.True(sawRunning, "collection saw the running campaign");
         Assert.Contains(orphan, collected);
         Assert.DoesNotContain(collected, p => p.StartsWith(DatasetPaths.CampaignShards("gc-live", "c-gc-live"), StringComparison.Ordinal));
         var output = await _catalog.OpenAsync("gc-live", 2);
@@ -61,7 +63,7 @@ public sealed class DatasetLifecycleTests(ThreeSiloFixture fixture)
         Assert.Equal(dry.Collection.Files.Select(f => f.Path).Order(), wet.Collection.Files.Select(f => f.Path).Order());
         Assert.Equal([1, 2], wet.Expired);
         Assert.Equal([3], wet.Kept);
-        Assert.Equal(["expire"], await _catalog.ListDatasetsAsync().ToListAsync());
+        Assert.Contains("expire", await _catalog.ListDatasetsAsync().ToListAsync());
         Assert.Equal([3], await _catalog.ListVersionsAsync("expire").Select(v => v.Version).ToListAsync());
         // v2's ids layers went; the base files v3 still uses stayed.
         Assert.DoesNotContain(wet.Collection.Files, f => f.Path.Contains("/seed/", StringComparison.Ordinal));
