@@ -113,6 +113,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         State.ShardSpace = input.ShardSpace;
         State.AbsentShards = input.Absent;
         State.RowsIn = input.Rows;
+        State.CountsRows = true;
         var now = _time.GetUtcNow();
         State.Phase = CampaignPhase.Running;
         State.StartedAt = State.StageStartedAt = now;
@@ -282,6 +283,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
     private string? RowLimitFailure()
     {
         var spec = State.Spec!;
+        if (!State.CountsRows) return null;
         long kept = State.StageRowsKept, quarantined = RowsQuarantined, rowsIn = kept + quarantined;
         string where = State.QuarantineFile is { } file ? $" Reasons: {_store.Describe(file)}." : "";
         string nothing = NothingCommitted();

@@ -64,4 +64,10 @@ public sealed class CampaignState
 
     /// <summary>The merged quarantine file written before the commit, once written.</summary>
     [Id(22)] public string? QuarantineFile { get; set; }
+
+    /// <summary>
+    /// True for campaigns started since rows are counted: a campaign started before (its state restored after an upgrade)
+    /// has no row counts, so the row limits are not applied to it.
+    /// </summary>
+    [Id(23)] public bool CountsRows { get; set; }
 }

@@ -68,7 +68,9 @@ public static class IngestPlanner
                 $"{source.JsonlPath} has {fingerprint.Duplicates.Count:N0} rows whose id an earlier row has: {shown}{(fingerprint.Duplicates.Count > 3 ? "; ..." : "")}. Remove them, or ingest with --duplicates keep-first to keep the first of each."));
         }
 
-        var duplicatesByChunk = fingerprint.Duplicates.ToLookup(d => chunks.First(c => d.Line >= c.FirstLine && d.Line < c.FirstLine + c.LineCount).Index);
+        // Chunks are in line order: the chunk of a line is the last one starting at or before it.
+        var firstLines = chunks.Select(c => c.FirstLine).ToArray();
+        var duplicatesByChunk = fingerprint.Duplicates.ToLookup(d => ChunkOf(firstLines, d.Line));
         var plan = new SourcePlan(chunks.Select((c, i) => (IngestChunk.From(source, c, sourceOptions) with
         {
             Sha256 = fingerprint.ChunkSha256[i],
@@ -97,5 +99,11 @@ public static class IngestPlanner
                 [DuplicateRowsKey] = fingerprint.Duplicates.Count.ToString(invariant),
             },
         };
+    }
+
+    private static int ChunkOf(long[] firstLines, long line)
+    {
+        int found = Array.BinarySearch(firstLines, line);
+        return found >= 0 ? found : ~found - 1;
     }
 }
