@@ -50,9 +50,10 @@ internal static class ClusterWatch
 
     /// <summary>Errors that mean "the cluster, or the silo hosting the grain, went away": Orleans' own, timeouts and sockets.</summary>
     internal static bool IsConnectionLoss(Exception e)
-        => e is TimeoutException or SocketException or IOException or ObjectDisposedException
-            || (e.GetType().Namespace?.StartsWith("Orleans", StringComparison.Ordinal) ?? false)
-            || (e.InnerException is { } inner && IsConnectionLoss(inner));
+        => !(e.GetType().Namespace?.StartsWith(Contracts.ExceptionSerialization.NamespacePrefix, StringComparison.Ordinal) ?? false)
+            && (e is TimeoutException or SocketException or IOException or ObjectDisposedException
+                || (e.GetType().Namespace?.StartsWith("Orleans", StringComparison.Ordinal) ?? false)
+                || (e.InnerException is { } inner && IsConnectionLoss(inner)));
 
     private static async Task<IHost> ReconnectAsync(ClusterSettings settings, string what, TimeProvider time, CancellationToken cancellationToken)
     {
