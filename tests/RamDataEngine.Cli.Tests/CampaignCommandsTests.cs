@@ -65,7 +65,7 @@ public sealed class CampaignCommandsTests : IAsyncLifetime
     [Fact]
     public async Task CampaignStatus_NoSiloOnTheGateway_FailsWithOneClearLine()
     {
-        var (code, output, error) = await RamAppTests.RunSplitAsync("campaign", "status", "x", "--gateway", $"{Ports.Free()}");
+        var (code, output, error) = await RamAppTests.RunSplitAsync("campaign", "status", "x", "--gateway", "1");
 
         Assert.Equal(ExitCodes.Unavailable, code);
         Assert.StartsWith("error: Could not reach a silo", error);

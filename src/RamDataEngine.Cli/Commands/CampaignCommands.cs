@@ -46,6 +46,7 @@ public class ClusterSettings : EngineSettings
         try
         {
             await host.StartAsync(cancellationToken);
+            await WaitForGrainTypesAsync(host, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -54,6 +55,22 @@ public class ClusterSettings : EngineSettings
         }
 
         return host;
+    }
+
+    /// <summary>
+    /// Waits until the client knows the cluster's grain types: on a loaded machine the first fetch of that manifest can lag
+    /// the connection, and a call made before it arrives fails with "could not find an implementation".
+    /// </summary>
+    private static async Task WaitForGrainTypesAsync(IHost host, CancellationToken cancellationToken)
+    {
+        var manifests = host.Services.GetRequiredService<Orleans.Runtime.IClusterManifestProvider>();
+        var time = TimeProvider.System;
+        long start = time.GetTimestamp();
+        while (manifests.Current.Silos.Count == 0)
+        {
+            if (time.GetElapsedTime(start) > TimeSpan.FromSeconds(30)) throw new TimeoutException("Connected to the gateway, but the cluster's grain types did not arrive within 30 s.");
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken);
+        }
     }
 }
 
