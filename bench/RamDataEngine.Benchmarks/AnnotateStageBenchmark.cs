@@ -51,7 +51,8 @@ public sealed class AnnotateStageBenchmark : IBenchmark
 
             var (model, trainingSamplesPerSecond) = await TrainModelAsync(store, shards[0].Features, shards[0].Parsed, tags, Enum.Parse<TagHeadKind>(headKind, ignoreCase: true), cancellationToken);
             var models = new ModelStore(store);
-            var stage = new AnnotateStage(models);
+            // Gates off: this measures the stage's scoring and writing against the raw work (the gates' statistics phase is a stage of its own).
+            var stage = new AnnotateStage(models, new RamDataEngine.Grains.Trust.TrustProvider(new RamDataEngine.Grains.Parsing.VocabularyStore(store)));
             var loaded = await models.LoadAsync(model.Id, cancellationToken);
 
             report.WriteLine(string.Create(CultureInfo.InvariantCulture, $"## Head training: {trainingSamplesPerSecond:N0} samples/s ({headKind}, {shards[0].Features.Count:N0} rows, {tags} tags, batch 64, median of epochs 2-40)"));
@@ -74,7 +75,7 @@ public sealed class AnnotateStageBenchmark : IBenchmark
                 long start = Stopwatch.GetTimestamp();
                 foreach (var (entry, _, _) in shards)
                 {
-                    var task = new ShardTask($"bench-annotate-{run}", 0, AnnotateStage.StageName, entry.ShardId, 1, new ShardInput(ShardInputKind.Version, "bench", 1, null), new Dictionary<string, string> { [AnnotateStage.ModelKey] = model.Id });
+                    var task = new ShardTask($"bench-annotate-{run}", 0, AnnotateStage.StageName, entry.ShardId, 1, new ShardInput(ShardInputKind.Version, "bench", 1, null), new Dictionary<string, string> { [AnnotateStage.ModelKey] = model.Id, [RamDataEngine.Grains.Trust.TrustConfig.GatesKey] = "off" });
                     var result = await stage.RunAsync(new ShardStageContext { Task = task, Store = store, Input = entry, Silo = "bench" }, cancellationToken);
                     outputs.Add(result.Entry.Files[ShardFileKinds.Labels]);
                 }

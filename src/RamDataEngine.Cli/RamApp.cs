@@ -6,16 +6,30 @@ using Spectre.Console.Cli.Help;
 
 namespace RamDataEngine.Cli;
 
-/// <summary>The <c>ram</c> command tree. Errors print as one line and exit non-zero; no stack traces.</summary>
+/// <summary>
+/// The <c>ram</c> command tree. Errors print as one line on stderr (<c>error: ...</c>) with an exit code from
+/// <see cref="ExitCodes"/>; stack traces only with <c>--verbose</c>, which any command takes.
+/// </summary>
 public static class RamApp
 {
-    public static Task<int> RunAsync(string[] args, IAnsiConsole? console = null) => Create(console).RunAsync(args);
+    public const string VerboseOption = "--verbose";
 
-    /// <summary>The command tree, writing to <paramref name="console"/> (default: standard output, see <see cref="RamConsole"/>).</summary>
+    /// <summary>Runs one command line; <paramref name="console"/> is stdout, <paramref name="error"/> stderr (the process's own by default).</summary>
+    public static Task<int> RunAsync(string[] args, IAnsiConsole? console = null, TextWriter? error = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        bool verbose = args.Contains(VerboseOption, StringComparer.Ordinal);
+        CliContext.Verbose = verbose;
+        args = [.. args.Where(a => a != VerboseOption)];
+        return Create(console, error, verbose).RunAsync(args, cancellationToken);
+    }
+
+    /// <summary>The command tree, writing to <paramref name="console"/> (default: standard output, see <see cref="RamConsole"/>) and errors to <paramref name="error"/>.</summary>
     /// <param name="help">Makes the help provider; tests pass one that records the command model. Default: <see cref="PlainTextHelpProvider"/>.</param>
-    internal static CommandApp Create(IAnsiConsole? console, Func<ICommandAppSettings, IHelpProvider>? help = null)
+    internal static CommandApp Create(IAnsiConsole? console, TextWriter? error = null, bool verbose = false, Func<ICommandAppSettings, IHelpProvider>? help = null)
     {
         console ??= RamConsole.Create();
+        var errors = error ?? Console.Error;
         var app = new CommandApp();
         app.Configure(config =>
         {
@@ -50,6 +64,10 @@ public static class RamApp
                 datasets.AddCommand<DatasetsListCommand>("list").WithDescription("Datasets and their head versions.");
                 datasets.AddCommand<DatasetsShowCommand>("show").WithDescription("One version (NAME or NAME@VERSION).");
                 datasets.AddCommand<DatasetsDiffCommand>("diff").WithDescription("Labels added and removed per tag between two versions (A B), and which rule did it.");
+                datasets.AddCommand<DatasetsVerifyCommand>("verify").WithDescription("Check every file of a version (NAME or NAME@VERSION) against the checksum its manifest records.");
+                datasets.AddCommand<DatasetsDeleteCommand>("delete").WithDescription("Delete a dataset: every version and file (--dry-run lists them); the name can be used again.");
+                datasets.AddCommand<DatasetsExpireCommand>("expire").WithDescription("Expire old versions (--keep N, --older-than DURATION) and collect the files only they used.");
+                datasets.AddCommand<DatasetsGcCommand>("gc").WithDescription("Collect the files no kept version and no running campaign references (--dry-run lists them).");
             });
             config.AddBranch("campaign", campaigns =>
             {
@@ -71,10 +89,12 @@ public static class RamApp
             config.AddCommand<SiloCommand>("silo").WithDescription("Run a silo host (dashboard at /dashboard) until stopped.");
             config.SetExceptionHandler((exception, _) =>
             {
-                var target = console ?? AnsiConsole.Console;
                 var shown = exception is AggregateException or System.Reflection.TargetInvocationException ? exception.GetBaseException() : exception;
-                target.MarkupLineInterpolated($"[red]error:[/] {shown.Message}");
-                return exception is CommandAppException ? 2 : 1;
+                // Plain text, one line: a script reads it, and a message may hold anything (brackets, paths, newlines).
+                errors.WriteLine($"error: {string.Join(' ', shown.Message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))}");
+                if (verbose) errors.WriteLine(exception.ToString());
+                errors.Flush();
+                return ExitCodes.Of(shown);
             });
         });
         return app;

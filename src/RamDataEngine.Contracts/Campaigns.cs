@@ -64,6 +64,18 @@ public sealed record CampaignSpec
     /// mining), whose stages hand their results elsewhere: it ends Completed with no version and leaves the head alone.
     /// </summary>
     [Id(9)] public bool Commits { get; init; } = true;
+
+    /// <summary>
+    /// Shards that may be quarantined (left out, for a reason that is not their rows' fault: input missing or damaged,
+    /// stage misconfigured or failing) before the campaign fails instead of committing without them. Default 0.
+    /// </summary>
+    [Id(10)] public int MaxQuarantinedShards { get; init; }
+
+    /// <summary>Share of the input's rows (0 to 1) that may be quarantined, row by row or with their shards, before the campaign fails. Default 0.5.</summary>
+    [Id(11)] public double MaxQuarantinedRowShare { get; init; } = 0.5;
+
+    /// <summary>How long dispatching may keep failing (no silo takes the shards) before the campaign fails; null: the silo's <c>Ram:Campaigns:DispatchTimeout</c>.</summary>
+    [Id(12)] public TimeSpan? DispatchTimeout { get; init; }
 }
 
 public enum CampaignPhase
@@ -129,6 +141,21 @@ public sealed record CampaignStatus
     /// <summary>The silo the campaign grain is active on.</summary>
     [Id(20)] public string? Silo { get; init; }
 
+    /// <summary>Rows the campaign read: its input version's rows, or the rows of its source (known once every shard is done).</summary>
+    [Id(21)] public long RowsIn { get; init; }
+
+    /// <summary>Rows in the output (of the last stage so far).</summary>
+    [Id(22)] public long RowsKept { get; init; }
+
+    /// <summary>Rows the campaign quarantined: bad rows its stages left out plus the rows of quarantined shards.</summary>
+    [Id(23)] public long RowsQuarantined { get; init; }
+
+    /// <summary>The blob listing every row (and shard) the campaign quarantined, with reasons; null when it quarantined none.</summary>
+    [Id(24)] public string? QuarantineFile { get; init; }
+
+    /// <summary>Where <see cref="QuarantineFile"/> is for a reader of the store (a local path for the local store).</summary>
+    [Id(25)] public string? QuarantineLocation { get; init; }
+
     public bool IsFinished => Phase is CampaignPhase.Completed or CampaignPhase.Failed or CampaignPhase.Cancelled;
 }
 
@@ -183,6 +210,12 @@ public sealed record ShardOutcome
     [Id(7)] public required string Silo { get; init; }
 
     [Id(8)] public TimeSpan Elapsed { get; init; }
+
+    /// <summary>Rows in the shard's new entry, on success.</summary>
+    [Id(9)] public long RowsKept { get; init; }
+
+    /// <summary>Rows this task quarantined (bad rows it left out, each in the shard's quarantine file with its reason).</summary>
+    [Id(10)] public long RowsQuarantined { get; init; }
 
     public bool Succeeded => EntryJson is not null;
 }

@@ -24,7 +24,19 @@ public sealed record DatasetCommitRequest(
     [property: Id(3)] string? ConfigHash,
     [property: Id(4)] IReadOnlyList<string> EntryBatchPaths,
     [property: Id(5)] IReadOnlyList<QuarantinedShard> QuarantinedShards,
-    [property: Id(6)] IReadOnlyDictionary<string, string> Properties);
+    [property: Id(6)] IReadOnlyDictionary<string, string> Properties)
+{
+    /// <summary>The campaign's file of quarantined rows and shards, when it quarantined any.</summary>
+    [Id(7)] public QuarantineFile? Quarantine { get; init; }
+}
+
+/// <summary>A blob listing quarantined rows (and shards) with reasons: where, its checksum and size, and how many rows.</summary>
+[GenerateSerializer, Immutable, Alias("ram.QuarantineFile")]
+public sealed record QuarantineFile(
+    [property: Id(0)] string Path,
+    [property: Id(1)] string Sha256,
+    [property: Id(2)] long Bytes,
+    [property: Id(3)] long Rows);
 
 /// <summary>A shard that failed for good: its rows are accounted for here, not in the version.</summary>
 [GenerateSerializer, Immutable, Alias("ram.QuarantinedShard")]
@@ -51,6 +63,18 @@ public sealed record DatasetVersionInfo(
 public sealed class CommitConflictException : Exception
 {
     public CommitConflictException(string message)
+        : base(message)
+    {
+    }
+}
+
+/// <summary>
+/// Refused because of the state of the store or cluster, not the request's form: the dataset already exists or is busy,
+/// a campaign id was used with another spec, a source changed under a resumed ingest. Waiting, renaming or restarting helps.
+/// </summary>
+public sealed class ConflictException : InvalidOperationException
+{
+    public ConflictException(string message)
         : base(message)
     {
     }

@@ -9,6 +9,7 @@ using Orleans.Runtime.Hosting;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Serialization;
 using Orleans.Storage;
+using RamDataEngine.Contracts;
 using RamDataEngine.Datasets.Versions;
 using RamDataEngine.Grains.Campaigns;
 using RamDataEngine.Grains.Cleaning;
@@ -51,6 +52,7 @@ public static class RamHostingExtensions
         var silo = configuration.GetSection(RamSiloOptions.SectionName).Get<RamSiloOptions>() ?? new RamSiloOptions();
         services.AddOptions<RamSiloOptions>().Bind(configuration.GetSection(RamSiloOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddRamStorage(configuration);
+        services.AddRamExceptionSerialization();
 
         services.AddOptions<CampaignOptions>().Bind(configuration.GetSection(CampaignOptions.SectionName)).ValidateDataAnnotations();
         services.AddOptions<ShardExecutorOptions>()

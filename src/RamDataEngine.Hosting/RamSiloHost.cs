@@ -116,6 +116,12 @@ public sealed class RamSiloHost : IAsyncDisposable
         {
             throw new InvalidOperationException($"Ram:Silo:HttpAddress is {silo.HttpAddress}, beyond loopback: set Ram:Silo:ApiKey (from the environment, e.g. Ram__Silo__ApiKey) so that its HTTP endpoints require it.");
         }
+
+        // A key that is set is checked even on loopback: a weak key is a mistake wherever the endpoint listens.
+        if (!string.IsNullOrEmpty(silo.ApiKey) && ApiKeyRules.Weakness(silo.ApiKey) is { } weakness)
+        {
+            throw new InvalidOperationException($"Ram:Silo:ApiKey is too weak: {weakness} Generate one with `openssl rand -base64 32` and set it in the environment (Ram__Silo__ApiKey).");
+        }
     }
 
     private static bool IsLoopback(string address)

@@ -5,6 +5,15 @@ namespace RamDataEngine.Storage;
 /// <summary>Conveniences over <see cref="IBlobStore"/> used throughout: bytes and JSON in and out.</summary>
 public static class BlobStoreExtensions
 {
+    /// <summary>Where a blob is for a person reading it: a file path in a local folder store, else the blob and its store.</summary>
+    public static string Describe(this IBlobStore store, string path)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return store is LocalFolderBlobStore local
+            ? System.IO.Path.Combine(local.Root, path.Replace('/', System.IO.Path.DirectorySeparatorChar))
+            : $"'{path}' in {store.Location}";
+    }
+
     public static async Task<byte[]> ReadAllBytesAsync(this IBlobStore store, string path, CancellationToken cancellationToken = default)
     {
         var content = await store.ReadAsync(path, cancellationToken).ConfigureAwait(false)

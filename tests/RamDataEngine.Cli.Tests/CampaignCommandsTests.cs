@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using RamDataEngine.Cli.Infrastructure;
 using RamDataEngine.Contracts;
+using RamDataEngine.Datasets.Versions;
 using RamDataEngine.Core.Synthetic;
 using RamDataEngine.Grains.Ingest;
 using RamDataEngine.Grains.Parsing;
@@ -63,10 +65,39 @@ public sealed class CampaignCommandsTests : IAsyncLifetime
     [Fact]
     public async Task CampaignStatus_NoSiloOnTheGateway_FailsWithOneClearLine()
     {
-        var (code, output) = await RamAppTests.RunAsync("campaign", "status", "x", "--gateway", $"{Ports.Free()}");
+        var (code, output, error) = await RamAppTests.RunSplitAsync("campaign", "status", "x", "--gateway", "1");
 
-        Assert.Equal(1, code);
-        Assert.Contains("error: Could not reach a silo", output);
+        Assert.Equal(ExitCodes.Unavailable, code);
+        Assert.StartsWith("error: Could not reach a silo", error);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("", output);
+    }
+
+    [Theory]
+    [InlineData("status")]
+    [InlineData("watch")]
+    [InlineData("cancel")]
+    public async Task Campaign_NeverStarted_IsNotFound(string verb)
+    {
+        var (code, output, error) = await RamAppTests.RunSplitAsync("campaign", verb, "nosuch", "--gateway", $"{_gateway}", "--data", _dir.Combine("data"));
+
+        Assert.Equal(ExitCodes.NotFound, code);
+        Assert.StartsWith("error: No campaign 'nosuch'", error);
+        Assert.DoesNotContain("Pending", output);
+    }
+
+    [Fact]
+    public async Task CampaignStart_StageSettingMissing_IsRefusedBeforeAnythingRunsAndTheHeadStays()
+    {
+        var (code, output, error) = await RamAppTests.RunSplitAsync("campaign", "start", "parse", "--dataset", "cli", "--id", "parse-no-vocab", "--watch",
+            "--gateway", $"{_gateway}", "--data", _dir.Combine("data"));
+        var (statusCode, _, _) = await RamAppTests.RunSplitAsync("campaign", "status", "parse-no-vocab", "--gateway", $"{_gateway}");
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.StartsWith("error: Stage 'parse' needs setting 'vocabulary'", error);
+        Assert.DoesNotContain("Started", output);
+        Assert.Equal(ExitCodes.NotFound, statusCode);
+        Assert.Equal(1, await new DatasetCatalog(_host.Services.GetRequiredService<IBlobStore>(), TimeProvider.System).GetHeadVersionAsync("cli"));
     }
 
 }

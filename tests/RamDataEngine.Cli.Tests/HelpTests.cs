@@ -46,7 +46,7 @@ public sealed class HelpTests
     private static async Task<List<string[]>> CommandPathsAsync()
     {
         ICommandModel? model = null;
-        await RamApp.Create(RamConsole.Create(new StringWriter(), redirected: true), _ => new ModelRecorder(m => model = m)).RunAsync(["--help"]);
+        await RamApp.Create(RamConsole.Create(new StringWriter(), redirected: true), help: _ => new ModelRecorder(m => model = m)).RunAsync(["--help"]);
         Assert.NotNull(model);
         var paths = new List<string[]> { Array.Empty<string>() };
         var pending = new Stack<(string[] Path, ICommandInfo Command)>(model.Commands.Select(c => (new[] { c.Name }, c)));

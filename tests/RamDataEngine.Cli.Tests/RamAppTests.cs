@@ -149,11 +149,28 @@ public sealed class RamAppTests : IDisposable
         await RunAsync("generate", _dir.Combine("src"), "--count", "5");
         await RunAsync("ingest", _dir.Combine("src", "dataset.jsonl"), "--dataset", "dup", "--data", data);
 
-        var (code, output) = await RunAsync("ingest", _dir.Combine("src", "dataset.jsonl"), "--dataset", "dup", "--data", data);
+        var (code, output, error) = await RunSplitAsync("ingest", _dir.Combine("src", "dataset.jsonl"), "--dataset", "dup", "--data", data);
 
-        Assert.Equal(1, code);
-        Assert.StartsWith("error: Dataset 'dup' already exists", output.Trim());
-        Assert.DoesNotContain("   at ", output);
+        Assert.Equal(RamDataEngine.Cli.Infrastructure.ExitCodes.Conflict, code);
+        Assert.StartsWith("error: Dataset 'dup' already exists", error);
+        Assert.DoesNotContain("   at ", output + error);
+    }
+
+    [Fact]
+    public async Task Parse_ManifestSegmentsDeleted_FailsWithoutCommittingAndTheHeadStays()
+    {
+        string data = _dir.Combine("data");
+        await RunAsync("generate", _dir.Combine("src"), "--count", "12", "--seed", "4");
+        Assert.Equal(0, (await RunAsync("ingest", _dir.Combine("src", "dataset.jsonl"), "--dataset", "good", "--rows-per-shard", "4", "--data", data)).Code);
+        foreach (var segment in Directory.GetFiles(Path.Combine(data, "datasets", "good", "manifests"))) File.Delete(segment);
+
+        var (code, output, error) = await RunSplitAsync("parse", "good", "--data", data);
+
+        Assert.Equal(RamDataEngine.Cli.Infrastructure.ExitCodes.Damaged, code);
+        Assert.StartsWith("error: Dataset 'good' version 1 is damaged", error);
+        Assert.DoesNotContain("Committed", output);
+        Assert.False(File.Exists(Path.Combine(data, "datasets", "good", "versions", "0000000002.json")));
+        Assert.Contains("\"version\":1", File.ReadAllText(Path.Combine(data, "datasets", "good", "HEAD.json")));
     }
 
     [Theory]
@@ -169,11 +186,19 @@ public sealed class RamAppTests : IDisposable
         Assert.DoesNotContain("   at ", output);
     }
 
+    /// <summary>Runs a command line; the output is what a terminal shows, stdout then stderr.</summary>
     internal static async Task<(int Code, string Output)> RunAsync(params string[] args)
     {
-        // Output as a log or a pipe gets it: the console RamApp makes for a redirected stdout.
+        var (code, output, error) = await RunSplitAsync(args);
+        return (code, output + error);
+    }
+
+    /// <summary>Runs a command line and keeps stdout and stderr apart, as a script sees them; stdout as a log or a pipe gets it (the console RamApp makes for a redirected stdout).</summary>
+    internal static async Task<(int Code, string Out, string Err)> RunSplitAsync(params string[] args)
+    {
         var writer = new StringWriter();
-        int code = await RamApp.RunAsync(args, RamConsole.Create(writer, redirected: true));
-        return (code, writer.ToString());
+        var error = new StringWriter();
+        int code = await RamApp.RunAsync(args, RamConsole.Create(writer, redirected: true), error);
+        return (code, writer.ToString(), error.ToString());
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.TestingHost;
+using RamDataEngine.Contracts;
 using RamDataEngine.Grains.Stages;
 using RamDataEngine.Grains.Tests.Campaigns;
 using RamDataEngine.Hosting;
@@ -50,6 +51,7 @@ public sealed class RamTestCluster : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) config[key] = value;
         builder.ConfigureHostConfiguration(c => c.AddInMemoryCollection(config));
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        builder.AddClientBuilderConfigurator<ClientConfigurator>();
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return new RamTestCluster(cluster, storagePath);
@@ -71,6 +73,11 @@ public sealed class RamTestCluster : IAsyncDisposable
         }
     }
 
+    private sealed class ClientConfigurator : IClientBuilderConfigurator
+    {
+        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) => clientBuilder.Services.AddRamExceptionSerialization();
+    }
+
     private sealed class SiloConfigurator : ISiloConfigurator
     {
         public void Configure(ISiloBuilder siloBuilder)
@@ -81,6 +88,13 @@ public sealed class RamTestCluster : IAsyncDisposable
                 .AddConfiguration(configuration)
                 .AddInMemoryCollection(new Dictionary<string, string?> { ["Ram:Silo:Role"] = gpu ? "gpu" : "cpu" })
                 .Build();
+            if (configuration["Ram:Test:Faults"] == "state-and-commit")
+            {
+                // Registered before the engine's own store, which is only added when none is.
+                string path = configuration["Ram:Storage:LocalPath"]!;
+                siloBuilder.Services.AddSingleton<RamDataEngine.Storage.IBlobStore>(new TargetedFaultStore(new RamDataEngine.Storage.LocalFolderBlobStore(path)));
+            }
+
             siloBuilder.AddRamDataEngine(overrides);
             // Declare a killed silo dead within seconds, not the production default of a minute or so.
             siloBuilder.Configure<ClusterMembershipOptions>(o =>
@@ -91,6 +105,7 @@ public sealed class RamTestCluster : IAsyncDisposable
                 o.TableRefreshTimeout = TimeSpan.FromSeconds(1);
                 o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(1);
             });
+            siloBuilder.AddIncomingGrainCallFilter<RefuseDispatchFilter>();
             siloBuilder.Services.AddShardStage<CopyIdsStage>();
             siloBuilder.Services.AddShardStage<GpuCopyIdsStage>();
             siloBuilder.Services.AddShardStage<FlakyCopyIdsStage>();

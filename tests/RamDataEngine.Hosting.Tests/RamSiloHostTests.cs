@@ -56,17 +56,43 @@ public sealed class RamSiloHostTests : IDisposable
     [Fact]
     public async Task Http_BeyondLoopbackWithApiKey_RequiresTheKey()
     {
-        await using var host = await StartAsync(("Ram:Silo:HttpAddress", "0.0.0.0"), ("Ram:Silo:ApiKey", "s3cret"));
+        await using var host = await StartAsync(("Ram:Silo:HttpAddress", "0.0.0.0"), ("Ram:Silo:ApiKey", StrongKey));
         using var http = new HttpClient();
         var health = new Uri($"http://127.0.0.1:{host.HttpAddress.Port}/health");
 
         var refused = await http.GetAsync(health);
-        using var request = new HttpRequestMessage(HttpMethod.Get, health) { Headers = { { "X-Api-Key", "s3cret" } } };
+        using var request = new HttpRequestMessage(HttpMethod.Get, health) { Headers = { { "X-Api-Key", StrongKey } } };
         var allowed = await http.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
     }
+
+    [Theory]
+    [InlineData("x", "1 characters")]
+    [InlineData("                                        ", "white space")]
+    [InlineData("s3cret", "6 characters")]
+    [InlineData("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "lowercase letter")]
+    [InlineData("12345678901234567890123456789012", "digit")]
+    [InlineData("correct horse battery staple XYZ 1234", "white space")]
+    public void Create_WeakApiKey_IsRefusedAtStart(string key, string why)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => RamSiloHost.Create(c => c.AddInMemoryCollection(Settings(("Ram:Silo:HttpAddress", "0.0.0.0"), ("Ram:Silo:ApiKey", key)))));
+
+        Assert.Contains("Ram:Silo:ApiKey is too weak", error.Message);
+        Assert.Contains(why, error.Message);
+        if (key.Length > 1) Assert.DoesNotContain(key, error.Message);
+    }
+
+    [Fact]
+    public void Create_WeakApiKeyOnLoopback_IsRefusedToo()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => RamSiloHost.Create(c => c.AddInMemoryCollection(Settings(("Ram:Silo:ApiKey", "abc")))));
+
+        Assert.Contains("Ram:Silo:ApiKey is too weak", error.Message);
+    }
+
+    private const string StrongKey = "V7q0mXb2Lr9TzK4pW1cN8yHs5Dj3Fg6A";
 
     private async Task<RamSiloHost> StartAsync(params (string Key, string Value)[] extra)
     {

@@ -24,9 +24,12 @@ public class ClusterSettings : EngineSettings
         var builder = Host.CreateApplicationBuilder();
         Apply(builder.Configuration);
         var silo = builder.Configuration.GetSection(RamSiloOptions.SectionName).Get<RamSiloOptions>() ?? new RamSiloOptions();
-        builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
+        // A client's connection errors come back as one error line; its logs (with stack traces) only with --verbose.
+        if (CliContext.Verbose) builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
+        else builder.Logging.ClearProviders();
         builder.UseOrleansClient(client =>
         {
+            client.Services.AddRamExceptionSerialization();
             // A command line should say at once that no silo answers, not keep retrying for minutes.
             client.UseConnectionRetryFilter((_, _) => Task.FromResult(false));
             if (silo.Clustering == "azure")
@@ -43,14 +46,31 @@ public class ClusterSettings : EngineSettings
         try
         {
             await host.StartAsync(cancellationToken);
+            await WaitForGrainTypesAsync(host, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             host.Dispose();
-            throw new InvalidOperationException($"Could not reach a silo (gateway {Gateway ?? silo.GatewayPort}): start one with `ram silo`. {e.Message}", e);
+            throw new ClusterUnavailableException($"Could not reach a silo (gateway {Gateway ?? silo.GatewayPort}): start one with `ram silo`, or name its gateway with --gateway.", e);
         }
 
         return host;
+    }
+
+    /// <summary>
+    /// Waits until the client knows the cluster's grain types: on a loaded machine the first fetch of that manifest can lag
+    /// the connection, and a call made before it arrives fails with "could not find an implementation".
+    /// </summary>
+    private static async Task WaitForGrainTypesAsync(IHost host, CancellationToken cancellationToken)
+    {
+        var manifests = host.Services.GetRequiredService<Orleans.Runtime.IClusterManifestProvider>();
+        var time = TimeProvider.System;
+        long start = time.GetTimestamp();
+        while (manifests.Current.Silos.Count == 0)
+        {
+            if (time.GetElapsedTime(start) > TimeSpan.FromSeconds(30)) throw new TimeoutException("Connected to the gateway, but the cluster's grain types did not arrive within 30 s.");
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken);
+        }
     }
 }
 
@@ -92,15 +112,30 @@ public sealed class CampaignStartCommand(IAnsiConsole console) : AsyncCommand<Ca
         [Description("Show progress until the campaign ends.")]
         public bool Watch { get; init; }
 
+        [CommandOption("--max-quarantined-shards <N>")]
+        [Description("Shards that may fail for good (missing or damaged input, a failing stage) and be left out of the version. Default: 0, the first fails the campaign.")]
+        public int MaxQuarantinedShards { get; init; }
+
+        [CommandOption("--max-quarantined-rows <SHARE>")]
+        [Description("Share of the input's rows that may be quarantined before the campaign fails: 0.5 or 50%. Default: 50%.")]
+        public string MaxQuarantinedRows { get; init; } = "0.5";
+
+        [CommandOption("--dispatch-timeout <TIME>")]
+        [Description("How long dispatching may keep failing before the campaign fails, e.g. 00:15:00. Default: the silo's Ram:Campaigns:DispatchTimeout.")]
+        public TimeSpan? DispatchTimeout { get; init; }
+
         public override ValidationResult Validate()
             => string.IsNullOrEmpty(Dataset) ? ValidationResult.Error("--dataset is required.")
             : Config.FirstOrDefault(c => !c.Contains('=')) is { } bad ? ValidationResult.Error($"--set '{bad}' is not KEY=VALUE.")
-            : ValidationResult.Success();
+            : MaxQuarantinedShards < 0 ? ValidationResult.Error("--max-quarantined-shards must be 0 or more.")
+            : QuarantineLimits.TryParseShare(MaxQuarantinedRows, out _) ? ValidationResult.Success()
+            : ValidationResult.Error($"--max-quarantined-rows '{MaxQuarantinedRows}' is not a share from 0 to 1 (0.5) or a percentage (50%).");
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using var host = await settings.ConnectAsync(cancellationToken);
+        var host = await settings.ConnectAsync(cancellationToken);
+        using var owned = host;
         string id = settings.Id ?? $"{settings.Kind}-{settings.Dataset}-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}";
         var spec = new CampaignSpec
         {
@@ -111,14 +146,18 @@ public sealed class CampaignStartCommand(IAnsiConsole console) : AsyncCommand<Ca
             Config = settings.Config.Select(c => c.Split('=', 2)).ToDictionary(p => p[0], p => p[1]),
             MaxInFlight = settings.MaxInFlight,
             MaxAttempts = settings.MaxAttempts,
+            MaxQuarantinedShards = settings.MaxQuarantinedShards,
+            MaxQuarantinedRowShare = QuarantineLimits.ParseShare(settings.MaxQuarantinedRows),
+            DispatchTimeout = settings.DispatchTimeout,
         };
         var campaign = host.Services.GetRequiredService<IClusterClient>().GetGrain<ICampaignGrain>(id);
         var status = await campaign.StartAsync(spec, cancellationToken);
         console.MarkupLineInterpolated($"Started campaign [green]{id}[/] over {status.Shards} shards.");
         if (!settings.Watch) return 0;
-        status = await CampaignProgress.WatchAsync(console, campaign, cancellationToken);
+        status = await ClusterWatch.RunAsync(console, settings, host, $"campaign {id}",
+            (client, ct) => CampaignProgress.WatchAsync(console, client.GetGrain<ICampaignGrain>(id), ct), cancellationToken);
         CampaignCommands.PrintOutcome(console, status);
-        return status.Phase == CampaignPhase.Completed ? 0 : 1;
+        return CampaignCommands.ExitCode(status);
     }
 }
 
@@ -135,7 +174,7 @@ public sealed class CampaignStatusCommand(IAnsiConsole console) : AsyncCommand<C
     public override async Task<int> ExecuteAsync(CommandContext context, CampaignIdSettings settings, CancellationToken cancellationToken)
     {
         using var host = await settings.ConnectAsync(cancellationToken);
-        var status = await host.Services.GetRequiredService<IClusterClient>().GetGrain<ICampaignGrain>(settings.Id).GetStatusAsync(cancellationToken);
+        var status = await CampaignCommands.RequireAsync(host.Services.GetRequiredService<IClusterClient>().GetGrain<ICampaignGrain>(settings.Id), cancellationToken);
         CampaignCommands.PrintOutcome(console, status);
         return 0;
     }
@@ -146,10 +185,13 @@ public sealed class CampaignWatchCommand(IAnsiConsole console) : AsyncCommand<Ca
 {
     public override async Task<int> ExecuteAsync(CommandContext context, CampaignIdSettings settings, CancellationToken cancellationToken)
     {
-        using var host = await settings.ConnectAsync(cancellationToken);
-        var status = await CampaignProgress.WatchAsync(console, host.Services.GetRequiredService<IClusterClient>().GetGrain<ICampaignGrain>(settings.Id), cancellationToken);
+        var host = await settings.ConnectAsync(cancellationToken);
+        using var owned = host;
+        await CampaignCommands.RequireAsync(host.Services.GetRequiredService<IClusterClient>().GetGrain<ICampaignGrain>(settings.Id), cancellationToken);
+        var status = await ClusterWatch.RunAsync(console, settings, host, $"campaign {settings.Id}",
+            (client, ct) => CampaignProgress.WatchAsync(console, client.GetGrain<ICampaignGrain>(settings.Id), ct), cancellationToken);
         CampaignCommands.PrintOutcome(console, status);
-        return status.Phase == CampaignPhase.Completed ? 0 : 1;
+        return CampaignCommands.ExitCode(status);
     }
 }
 
@@ -165,7 +207,9 @@ public sealed class CampaignCancelCommand(IAnsiConsole console) : AsyncCommand<C
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         using var host = await settings.ConnectAsync(cancellationToken);
-        var status = await host.Services.GetRequiredService<IClusterClient>().GetGrain<ICampaignGrain>(settings.Id).CancelAsync(settings.Reason, cancellationToken);
+        var campaign = host.Services.GetRequiredService<IClusterClient>().GetGrain<ICampaignGrain>(settings.Id);
+        await CampaignCommands.RequireAsync(campaign, cancellationToken);
+        var status = await campaign.CancelAsync(settings.Reason, cancellationToken);
         CampaignCommands.PrintOutcome(console, status);
         return 0;
     }
@@ -192,8 +236,48 @@ public sealed class CampaignListCommand(IAnsiConsole console) : AsyncCommand<Clu
     }
 }
 
+/// <summary>Parses the quarantine limits the command line takes.</summary>
+internal static class QuarantineLimits
+{
+    /// <summary>"0.5" or "50%" as 0.5; false when it is neither or outside 0..1.</summary>
+    public static bool TryParseShare(string text, out double share)
+    {
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        bool percent = text.EndsWith('%');
+        bool parsed = double.TryParse(percent ? text[..^1] : text, System.Globalization.NumberStyles.Float, invariant, out share);
+        if (percent) share /= 100;
+        return parsed && share is >= 0 and <= 1;
+    }
+
+    public static double ParseShare(string text)
+        => TryParseShare(text, out double share) ? share : throw new ArgumentException($"'{text}' is not a share from 0 to 1 or a percentage.");
+}
+
 internal static class CampaignCommands
 {
+    /// <summary>The campaign's status; a campaign never started is "not found", not a pending one.</summary>
+    public static async Task<CampaignStatus> RequireAsync(ICampaignGrain campaign, CancellationToken cancellationToken)
+    {
+        var status = await campaign.GetStatusAsync(cancellationToken);
+        return status.Kind is null && status.Phase == CampaignPhase.Pending
+            ? throw new NotFoundException($"No campaign '{campaign.GetPrimaryKeyString()}' was started on this cluster (see `ram campaign list`).")
+            : status;
+    }
+
+    /// <summary>"Rows: 125 in, 120 kept, 5 quarantined (reasons: FILE)": rows, never shards.</summary>
+    public static string Rows(CampaignStatus status)
+    {
+        string where = status.QuarantineLocation is { } location ? $" (reasons: {location})" : "";
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"Rows: {status.RowsIn:N0} in, {status.RowsKept:N0} kept, {status.RowsQuarantined:N0} quarantined{where}");
+    }
+
+    /// <summary>0 when the campaign completed; otherwise the error line for stderr and exit code 1 (its outcome is printed already).</summary>
+    public static int ExitCode(CampaignStatus status)
+        => status.Phase == CampaignPhase.Completed
+            ? ExitCodes.Ok
+            : throw new CommandFailedException($"campaign {status.CampaignId} {status.Phase.ToString().ToLowerInvariant()}: {status.Message ?? "no reason recorded"}");
+
     public static void PrintOutcome(IAnsiConsole console, CampaignStatus status)
     {
         string colour = status.Phase switch
@@ -206,6 +290,7 @@ internal static class CampaignCommands
         console.MarkupLineInterpolated($"Campaign [bold]{status.CampaignId}[/]: [{colour}]{status.Phase}[/]. {CampaignProgress.Describe(status)}");
         if (status.OutputVersion is { } version) console.MarkupLineInterpolated($"Committed [green]{status.Dataset}@{version}[/].");
         if (status.Message is { } message) console.MarkupLineInterpolated($"[{colour}]{message}[/]");
+        if (status.Kind is not null) console.WriteLine(Rows(status));
         foreach (var q in status.Quarantined) console.MarkupLineInterpolated($"[yellow]quarantined shard {q.ShardId} ({q.Rows} rows) at {q.Stage}:[/] {q.Reason}");
     }
 }

@@ -49,7 +49,7 @@ public sealed class CleanCommand(IAnsiConsole console) : AsyncCommand<CleanComma
         await using var engine = await EmbeddedEngine.StartAsync(settings, cancellationToken);
         var folds = CrossFitting.ModelIds(settings.Model, "--model");
         var manifest = await engine.Services.GetRequiredService<ModelStore>().GetManifestAsync(folds[0], cancellationToken)
-            ?? throw new ArgumentException($"No model '{folds[0]}' in {engine.Store.Location}.");
+            ?? throw new NotFoundException($"No model '{folds[0]}' in {engine.Store.Location} (see `ram models list`).");
         var defaults = new CleanOptions();
         var options = new CleanOptions
         {
@@ -61,6 +61,6 @@ public sealed class CleanCommand(IAnsiConsole console) : AsyncCommand<CleanComma
         var trust = await Gates.PlanAsync(engine.Store, settings, manifest.Record.VocabularyId, settings.TrustFrom, cancellationToken);
         var spec = CleanPlanner.Plan(dataset, manifest.Record, version, options, settings.MaxInFlight, folds, trust);
         var status = await ModelCommandRunner.RunCampaignAsync(console, engine, $"clean-{dataset}", spec, cancellationToken);
-        return status.Phase == CampaignPhase.Completed ? 0 : 1;
+        return CampaignCommands.ExitCode(status);
     }
 }

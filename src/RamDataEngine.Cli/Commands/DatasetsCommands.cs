@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using RamDataEngine.Cli.Infrastructure;
 using RamDataEngine.Datasets.Versions;
 using RamDataEngine.Grains.Datasets;
+using RamDataEngine.Storage;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -62,7 +63,14 @@ public sealed class DatasetsShowCommand(IAnsiConsole console) : AsyncCommand<Dat
         foreach (var (key, value) in root.Lineage.Properties) Row(key, value);
         Row("shards", DatasetsListCommand.N(root.Shards));
         Row("rows", DatasetsListCommand.N(root.Rows));
-        Row("quarantined rows", DatasetsListCommand.N(root.QuarantinedRows));
+        Row("quarantined rows", DatasetsListCommand.N(root.QuarantinedRows)
+            + (root.QuarantinedRows > 0 ? $" ({DatasetsListCommand.N(root.RemovedShards.Sum(r => r.Rows))} in {root.RemovedShards.Count} whole shards)" : ""));
+        // Each campaign's quarantine file is named by the version it made: this one's and those of the versions before it.
+        for (var v = root; v is not null; v = v.ParentVersion is { } parent ? await TryOpenAsync(catalog, name, parent, cancellationToken) : null)
+        {
+            if (v.Quarantine is { } q) Row($"quarantine file (v{v.Version})", $"{DatasetsListCommand.N(q.Rows)} rows: {store.Describe(q.Path)}");
+        }
+
         Row("storage", store.Location);
         var layerBytes = new SortedDictionary<string, long>(StringComparer.Ordinal);
         await foreach (var entry in catalog.ReadShardsAsync(root, cancellationToken))
@@ -95,6 +103,19 @@ public sealed class DatasetsShowCommand(IAnsiConsole console) : AsyncCommand<Dat
         }
 
         return 0;
+    }
+
+    /// <summary>An older version, or null when it was expired.</summary>
+    private static async Task<VersionRoot?> TryOpenAsync(DatasetCatalog catalog, string name, int version, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await catalog.OpenAsync(name, version, cancellationToken);
+        }
+        catch (DatasetNotFoundException)
+        {
+            return null;
+        }
     }
 }
 

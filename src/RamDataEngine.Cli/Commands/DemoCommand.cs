@@ -65,8 +65,9 @@ public sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoCommand
         console.MarkupLineInterpolated($"2. Embedded silo up. Dashboard while it runs: [link]{engine.DashboardAddress}[/]");
 
         string dataset = $"demo-{DateTimeOffset.UtcNow:yyyyMMdd-HHmmss}";
-        var ingest = await IngestCommand.IngestAsync(console, engine, generated.JsonlPath, dataset, settings.RowsPerShard, settings.MaxInFlight, cancellationToken);
-        if (ingest.Phase != CampaignPhase.Completed) return 1;
+        var ingest = await IngestCommand.IngestAsync(console, engine, generated.JsonlPath, dataset,
+            new Grains.Ingest.IngestOptions { RowsPerShard = settings.RowsPerShard, MaxInFlight = settings.MaxInFlight }, restart: false, cancellationToken);
+        if (ingest.Phase != CampaignPhase.Completed) return CampaignCommands.ExitCode(ingest);
 
         // The trust gates need to know how often captions name what an image shows: an audit of 8,000 other images of
         // the same captioner with reviewed labels (in practice, a reviewed sample), drawn with another seed.

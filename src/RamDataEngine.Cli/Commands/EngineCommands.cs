@@ -193,11 +193,13 @@ public sealed class EngineStartCommand(IAnsiConsole console) : AsyncCommand<Engi
         var spec = settings.ToSpec(dataset, version, vocabularyId, audit);
         if (settings.Gateway is not null)
         {
-            using var host = await settings.ConnectAsync(cancellationToken);
+            var host = await settings.ConnectAsync(cancellationToken);
+            using var owned = host;
             var remote = host.Services.GetRequiredService<IClusterClient>().GetGrain<IEngineGrain>(id);
             var started = await remote.StartAsync(spec, cancellationToken);
             console.MarkupLineInterpolated($"Started engine run [green]{id}[/] on {dataset}@{started.InputVersion}; `ram engine watch {id} --gateway {settings.Gateway}` follows it.");
-            return settings.NoWatch ? 0 : await EngineCommandRunner.FinishAsync(console, remote, store, cancellationToken);
+            return settings.NoWatch ? 0 : await ClusterWatch.RunAsync(console, settings, host, $"engine run {id}",
+                (client, ct) => EngineCommandRunner.FinishAsync(console, client.GetGrain<IEngineGrain>(id), store, ct), cancellationToken);
         }
 
         await using var engine = await EmbeddedEngine.StartAsync(settings, cancellationToken);
@@ -230,7 +232,7 @@ public sealed class EngineStatusCommand(IAnsiConsole console) : AsyncCommand<Eng
         {
             var (store, _) = StorageOnly.Open(settings);
             status = (await store.ReadJsonAsync<EngineStatus>(EngineSteps.StatusPath(settings.Id), EngineSteps.Json, cancellationToken))?.Value
-                ?? throw new ArgumentException($"No engine run '{settings.Id}' in {store.Location}.");
+                ?? throw new NotFoundException($"No engine run '{settings.Id}' in {store.Location}.");
         }
 
         EngineView.PrintOutcome(console, status);
@@ -249,11 +251,13 @@ public sealed class EngineWatchCommand(IAnsiConsole console) : AsyncCommand<Engi
         var (store, _) = StorageOnly.Open(settings);
         if (settings.Gateway is not null)
         {
-            using var host = await settings.ConnectAsync(cancellationToken);
-            return await EngineCommandRunner.FinishAsync(console, host.Services.GetRequiredService<IClusterClient>().GetGrain<IEngineGrain>(settings.Id), store, cancellationToken);
+            var host = await settings.ConnectAsync(cancellationToken);
+            using var owned = host;
+            return await ClusterWatch.RunAsync(console, settings, host, $"engine run {settings.Id}",
+                (client, ct) => EngineCommandRunner.FinishAsync(console, client.GetGrain<IEngineGrain>(settings.Id), store, ct), cancellationToken);
         }
 
-        if (await store.GetPropertiesAsync(EngineSteps.StatusPath(settings.Id), cancellationToken) is null) throw new ArgumentException($"No engine run '{settings.Id}' in {store.Location}.");
+        if (await store.GetPropertiesAsync(EngineSteps.StatusPath(settings.Id), cancellationToken) is null) throw new NotFoundException($"No engine run '{settings.Id}' in {store.Location}.");
         await using var engine = await EmbeddedEngine.StartAsync(settings, cancellationToken);
         var grain = engine.Grains.GetGrain<IEngineGrain>(settings.Id);
         await grain.ResumeAsync(cancellationToken);
@@ -279,7 +283,7 @@ public sealed class EngineReportCommand(IAnsiConsole console) : AsyncCommand<Eng
     {
         var (store, catalog) = StorageOnly.Open(settings);
         var report = (await store.ReadJsonAsync<EngineReport>(EngineSteps.ReportPath(settings.Id), EngineSteps.Json, cancellationToken))?.Value
-            ?? throw new ArgumentException($"Engine run '{settings.Id}' has no report in {store.Location} (not finished, or no such run: see `ram engine status {settings.Id}`).");
+            ?? throw new NotFoundException($"Engine run '{settings.Id}' has no report in {store.Location} (not finished, or no such run: see `ram engine status {settings.Id}`).");
         var vocabularies = new VocabularyStore(store);
         var truth = settings.Truth is { } file ? DatasetEvaluator.ReadTruthFile(file) : null;
         if (settings.TruthFrom is { } other)
@@ -324,7 +328,7 @@ internal static class EngineCommandRunner
         if (status.Phase != EnginePhase.Completed)
         {
             console.MarkupLineInterpolated($"Fix the cause, then run `ram engine watch {status.EngineId}` (embedded) or `ram engine start` again with --id {status.EngineId} and the same options: the run re-runs from the step that failed.");
-            return 1;
+            throw new CommandFailedException($"engine run {status.EngineId} {status.Phase.ToString().ToLowerInvariant()}: {status.Message ?? "no reason recorded"}");
         }
 
         if (await engine.GetReportAsync(cancellationToken) is { } report)

@@ -36,7 +36,7 @@ public sealed class FeaturizeCommand(IAnsiConsole console) : AsyncCommand<Featur
         var spec = ModelPlanners.Featurize(dataset, version, settings.Device, settings.MaxInFlight);
         await using var engine = await EmbeddedEngine.StartAsync(settings, cancellationToken);
         var status = await ModelCommandRunner.RunCampaignAsync(console, engine, $"featurize-{dataset}", spec, cancellationToken);
-        return status.Phase == CampaignPhase.Completed ? 0 : 1;
+        return CampaignCommands.ExitCode(status);
     }
 }
 
@@ -142,7 +142,7 @@ public sealed class AnnotateCommand(IAnsiConsole console) : AsyncCommand<Annotat
         await using var engine = await EmbeddedEngine.StartAsync(settings, cancellationToken);
         var models = engine.Services.GetRequiredService<ModelStore>();
         var folds = CrossFitting.ModelIds(settings.Model, "--model");
-        var manifest = await models.GetManifestAsync(folds[0], cancellationToken) ?? throw new ArgumentException($"No model '{folds[0]}' in {engine.Store.Location}.");
+        var manifest = await models.GetManifestAsync(folds[0], cancellationToken) ?? throw new NotFoundException($"No model '{folds[0]}' in {engine.Store.Location} (see `ram models list`).");
         string? thresholdBlob = null;
         if (settings.ThresholdFile is { } file)
         {
@@ -157,7 +157,7 @@ public sealed class AnnotateCommand(IAnsiConsole console) : AsyncCommand<Annotat
             dataset, manifest.Record, version, settings.Threshold, thresholdBlob, settings.Floor, settings.MaxInFlight, settings.Clean ? new CleanOptions() : null,
             folds, trust, settings.Candidates);
         var status = await ModelCommandRunner.RunCampaignAsync(console, engine, $"annotate-{dataset}", spec, cancellationToken);
-        return status.Phase == CampaignPhase.Completed ? 0 : 1;
+        return CampaignCommands.ExitCode(status);
     }
 }
 
@@ -197,7 +197,7 @@ public sealed class ModelsShowCommand(IAnsiConsole console) : AsyncCommand<Model
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var (store, _) = StorageOnly.Open(settings);
-        var manifest = await new ModelStore(store).GetManifestAsync(settings.Model, cancellationToken) ?? throw new ArgumentException($"No model '{settings.Model}' in {store.Location}.");
+        var manifest = await new ModelStore(store).GetManifestAsync(settings.Model, cancellationToken) ?? throw new NotFoundException($"No model '{settings.Model}' in {store.Location} (see `ram models list`).");
         var r = manifest.Record;
         var grid = new Grid().AddColumns(2);
         void Row(string key, string value) => grid.AddRow(new Markup($"[grey]{key}[/]"), new Markup(Markup.Escape(value)));
@@ -365,7 +365,7 @@ internal static class ModelCommandRunner
         if (status.Phase != TrainingJobPhase.Completed)
         {
             console.MarkupLineInterpolated($"[red]{operation} failed:[/] {status.Message}");
-            return 1;
+            throw new CommandFailedException($"{operation} {jobId} {status.Phase.ToString().ToLowerInvariant()}: {status.Message ?? "no reason recorded"}");
         }
 
         console.MarkupLineInterpolated($"Model [green]{status.ModelId}[/] stored and registered (best validation mAP {ModelsListCommand.F(status.BestValidationMap)}); see `ram models show {status.ModelId}`.");

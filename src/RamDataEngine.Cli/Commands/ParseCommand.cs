@@ -33,7 +33,7 @@ public sealed class ParseCommand(IAnsiConsole console) : AsyncCommand<ParseComma
         await using var engine = await EmbeddedEngine.StartAsync(settings, cancellationToken);
         console.MarkupLineInterpolated($"Embedded silo up; dashboard: [link]{engine.DashboardAddress}[/]");
         var status = await ParseAsync(console, engine, dataset, version, vocabulary, settings.MaxInFlight, cancellationToken);
-        return status.Phase == CampaignPhase.Completed ? 0 : 1;
+        return CampaignCommands.ExitCode(status);
     }
 
     /// <summary>The vocabulary of a dataset when --vocab is not given: scenes for generated data, else a one-line error naming the choices.</summary>

@@ -87,7 +87,7 @@ public sealed class VocabMineCommand(IAnsiConsole console) : AsyncCommand<VocabM
         await campaign.StartAsync(spec, cancellationToken);
         var status = await CampaignProgress.WatchAsync(console, campaign, cancellationToken);
         CampaignCommands.PrintOutcome(console, status);
-        if (status.Phase != CampaignPhase.Completed) return 1;
+        if (status.Phase != CampaignPhase.Completed) return CampaignCommands.ExitCode(status);
         if (status.ShardsQuarantined > 0)
         {
             console.MarkupLineInterpolated($"[yellow]{status.ShardsQuarantined} quarantined shards are not counted.[/]");

@@ -37,6 +37,6 @@ public static class CampaignProgress
     {
         string eta = s.EstimatedRemaining is { } e ? $", ETA {e:hh\\:mm\\:ss}" : "";
         return string.Create(CultureInfo.InvariantCulture,
-            $"{s.StageName} ({s.StageIndex + 1}/{s.StageCount}): {s.ShardsDone}/{s.Shards} done, {s.ShardsInFlight} in flight, {s.ShardsQuarantined} quarantined, {s.FailedAttempts} failed attempts, {s.RowsPerSecond:N0} rows/s{eta}");
+            $"{s.StageName} ({s.StageIndex + 1}/{s.StageCount}): {s.ShardsDone}/{s.Shards} done, {s.ShardsInFlight} in flight, {s.ShardsQuarantined} shards quarantined, {s.FailedAttempts} failed attempts, {s.RowsPerSecond:N0} rows/s{eta}");
     }
 }

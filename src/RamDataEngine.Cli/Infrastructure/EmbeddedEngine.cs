@@ -34,8 +34,9 @@ public sealed class EmbeddedEngine : IAsyncDisposable
             ["Ram:Silo:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Ram:Silo:HttpPort"] = "0",
             ["Ram:Silo:ClusterId"] = $"ram-embedded-{Environment.ProcessId}",
-            // A command's output is its progress display; the silo's startup notes would only bury it.
-            ["Logging:LogLevel:Default"] = "Error",
+            // A command's output is its progress display and its errors one line on stderr; the silo's logs (warnings
+            // and errors with stack traces) would only bury them, so they show with --verbose alone.
+            ["Logging:LogLevel:Default"] = CliContext.Verbose ? "Warning" : "None",
         };
         var host = RamSiloHost.Create(builder => settings.Apply(builder, ports));
         await host.StartAsync(cancellationToken);

@@ -67,6 +67,9 @@ public static class QuarantineReasons
 
     /// <summary>A caption is longer than <see cref="JsonlSourceOptions.MaxCaptionChars"/>.</summary>
     public const string CaptionTooLong = "caption-too-long";
+
+    /// <summary>The row's id (<c>image_id</c>, else <c>image_file</c>) is on an earlier line of the source, whose row is kept.</summary>
+    public const string DuplicateId = "duplicate-id";
 }
 
 /// <summary>What a source yields per input row: the row, or its quarantine record. Exactly one of the two is set.</summary>

@@ -24,6 +24,9 @@ public sealed record DatasetCommit
 
     /// <summary>Shards to leave out of the new version (quarantined by the campaign), with why.</summary>
     public IReadOnlyCollection<RemovedShard> RemovedShards { get; init; } = [];
+
+    /// <summary>The campaign's quarantine file (see <see cref="VersionRoot.Quarantine"/>).</summary>
+    public ShardFileRef? Quarantine { get; init; }
 }
 
 /// <summary>
@@ -166,6 +169,7 @@ public sealed class DatasetCatalog(IBlobStore store, TimeProvider timeProvider, 
             Segments = segments,
             TagCounts = tagCounts,
             RemovedShards = [.. commit.RemovedShards],
+            Quarantine = commit.Quarantine,
         };
 
         try
@@ -353,6 +357,12 @@ public sealed class DatasetCatalog(IBlobStore store, TimeProvider timeProvider, 
         string actual = Convert.ToHexStringLower(SHA256.HashData(content.Data.Span));
         if (actual != segment.Sha256) throw new ChecksumMismatchException(store.Location, segment.Path, segment.Sha256, actual);
         return content.Data;
+    }
+
+    /// <summary>Moves HEAD.json up to the latest committed version when it trails (a committer died, or lost the reply, between the two writes).</summary>
+    public async Task RepairHeadAsync(string dataset, CancellationToken cancellationToken = default)
+    {
+        if (await GetHeadVersionAsync(dataset, cancellationToken).ConfigureAwait(false) is { } head) await AdvanceHeadAsync(dataset, head, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task AdvanceHeadAsync(string dataset, int version, CancellationToken cancellationToken)

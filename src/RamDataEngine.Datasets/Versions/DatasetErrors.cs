@@ -22,3 +22,6 @@ public sealed class ChecksumMismatchException(string location, string path, stri
 {
     public string Path { get; } = path;
 }
+
+/// <summary>A dataset has campaigns running (or interrupted) on it, so it cannot be deleted, or those versions expired, now.</summary>
+public sealed class DatasetBusyException(string message) : InvalidOperationException(message);

@@ -26,6 +26,20 @@ public static class DatasetPaths
     public static string ShardFile(string dataset, string campaignId, string stage, int shardId, string extension = "parquet")
         => $"{Dataset(dataset)}/shards/{BlobPath.ValidateSegment(campaignId, "campaign id")}/{BlobPath.ValidateSegment(stage, "stage")}/{ShardName(shardId)}.{extension}";
 
+    /// <summary>The marker of a campaign running on the dataset (see <see cref="RunningCampaign"/>).</summary>
+    public static string Running(string dataset, string campaignId)
+        => $"{RunningPrefix(dataset)}{BlobPath.ValidateSegment(campaignId, "campaign id")}.json";
+
+    public static string RunningPrefix(string dataset) => $"{Dataset(dataset)}/running/";
+
+    /// <summary>Every row (and shard) one campaign quarantined, one JSON record a line, named by the version it committed.</summary>
+    public static string Quarantine(string dataset, string campaignId)
+        => $"{Dataset(dataset)}/quarantine/{BlobPath.ValidateSegment(campaignId, "campaign id")}.jsonl";
+
+    /// <summary>The folder of the files one campaign wrote for a dataset's shards.</summary>
+    public static string CampaignShards(string dataset, string campaignId)
+        => $"{Dataset(dataset)}/shards/{BlobPath.ValidateSegment(campaignId, "campaign id")}/";
+
     public static string ShardName(int shardId) => $"shard-{shardId.ToString("D6", CultureInfo.InvariantCulture)}";
 
     internal static bool TryParseVersion(string path, out int version)

@@ -109,10 +109,22 @@ public sealed record VersionRoot
 
     /// <summary>Rows per tag id over the whole version.</summary>
     public IReadOnlyDictionary<int, long> TagCounts { get; init; } = ShardEntry.EmptyCounts;
+
+    /// <summary>
+    /// The file listing every row (and whole shard) the campaign that made this version quarantined, with reasons; its
+    /// <see cref="ShardFileRef.Rows"/> is that count. Null when it quarantined nothing (earlier versions keep their own).
+    /// </summary>
+    public ShardFileRef? Quarantine { get; init; }
 }
 
 /// <summary>A shard that a campaign could not process: left out of the version, its rows quarantined with the reason.</summary>
 public sealed record RemovedShard(int ShardId, string Stage, string Reason, long Rows);
+
+/// <summary>
+/// A campaign running on a dataset (or interrupted, to be resumed): written when it starts, deleted when it ends. While it
+/// exists, garbage collection keeps the campaign's files and its input version, and the dataset cannot be deleted.
+/// </summary>
+public sealed record RunningCampaign(string CampaignId, string Kind, int? InputVersion, DateTimeOffset StartedAt);
 
 /// <summary>The dataset head: the latest committed version, a cache over the version files themselves.</summary>
 public sealed record DatasetHead(string Dataset, int Version, DateTimeOffset UpdatedAt);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -53,6 +54,9 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
     private IGrainTimer? _timer;
     private bool _gpuFallbackWarned;
     private int _commitFailures;
+    private QuarantineFile? _quarantine;
+    private DateTimeOffset? _dispatchFailingSince;
+    private string? _lastDispatchError;
     private const int MaxCommitAttempts = 5;
 
     /// <summary>Most tasks in one call to a worker grain.</summary>
@@ -97,25 +101,49 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         {
             return ConfigHash(existing) == ConfigHash(spec)
                 ? Status()
-                : throw new InvalidOperationException($"Campaign '{Id}' was already started with another spec.");
+                : throw new ConflictException($"Campaign '{Id}' was already started with another spec (it is {existing.Kind} on {existing.Dataset}); choose another id.");
         }
 
-        Validate(spec);
+        // Everything is checked before anything is recorded: a refused campaign leaves no trace and can be started again.
+        await ValidateAsync(spec, cancellationToken);
+        var input = await ResolveInputAsync(spec, cancellationToken);
         State.Spec = spec;
         State.ConfigHash = ConfigHash(spec);
-        await ResolveInputAsync(spec, cancellationToken);
+        State.InputVersion = input.Version;
+        State.ShardSpace = input.ShardSpace;
+        State.AbsentShards = input.Absent;
+        State.RowsIn = input.Rows;
+        State.CountsRows = true;
         var now = _time.GetUtcNow();
         State.Phase = CampaignPhase.Running;
         State.StartedAt = State.StageStartedAt = now;
         _book = ShardBook.Create(State);
-        // A readable record of what the campaign is, beside its results, for operators and `ram campaign list`.
-        await _store.WriteJsonAsync(CampaignPaths.Spec(Id), spec, CampaignPaths.Json, BlobCondition.None, cancellationToken);
-        await WriteStateAsync(cancellationToken);
-        await this.RegisterOrUpdateReminder(ResumeReminder, _options.ResumeReminderPeriod, _options.ResumeReminderPeriod);
+        try
+        {
+            await RecordStartAsync(spec, input, now, cancellationToken);
+        }
+        catch
+        {
+            // Not recorded: forget it, so that starting it again starts it rather than finding it "already started".
+            _state.State = new CampaignState();
+            _book = ShardBook.Empty;
+            throw;
+        }
+
         LogStarted(Id, spec.Kind, spec.Dataset, State.ShardSpace, string.Join(",", spec.Stages));
         StartTimer();
         await AdvanceAsync(cancellationToken);
         return Status();
+    }
+
+    private async Task RecordStartAsync(CampaignSpec spec, ResolvedInput input, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // Marked running on the dataset before it writes anything there, so collection never takes its files.
+        await _store.WriteJsonAsync(DatasetPaths.Running(spec.Dataset, Id), new RunningCampaign(Id, spec.Kind, input.Version, now), DatasetJson.Options, BlobCondition.None, cancellationToken);
+        // A readable record of what the campaign is, beside its results, for operators and `ram campaign list`.
+        await _store.WriteJsonAsync(CampaignPaths.Spec(Id), spec, CampaignPaths.Json, BlobCondition.None, cancellationToken);
+        await WriteStateAsync(cancellationToken);
+        await this.RegisterOrUpdateReminder(ResumeReminder, _options.ResumeReminderPeriod, _options.ResumeReminderPeriod);
     }
 
     public Task<CampaignStatus> GetStatusAsync(CancellationToken cancellationToken = default) => Task.FromResult(Status());
@@ -153,12 +181,13 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
             if (outcome.Succeeded)
             {
                 _book.MarkCompleted(shard);
-                _unflushed.Add(shard, outcome.EntryJson);
+                _unflushed.Add(shard, outcome.EntryJson, outcome.RowsKept, outcome.RowsQuarantined);
                 State.RowsProcessed += outcome.Rows;
             }
             else
             {
                 await FailAsync(shard, outcome.Error ?? "unknown error", outcome.Permanent, cancellationToken);
+                if (State.Phase != CampaignPhase.Running) return; // the failure failed the campaign
             }
         }
 
@@ -190,6 +219,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         if (!IsActive) return;
         StartFlush();
         await ReclaimLostShardsAsync(cancellationToken);
+        if (await DispatchTimedOutAsync(cancellationToken)) return;
         await AdvanceAsync(cancellationToken);
     }
 
@@ -215,6 +245,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
             State.StageIndex++;
             State.StageStartedAt = _time.GetUtcNow();
             State.RowsAtStageStart = State.RowsProcessed;
+            State.StageRowsKept = 0;
             _book.NextStage();
             _inputs.Clear();
             await WriteStateAsync(cancellationToken);
@@ -229,10 +260,69 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         }
         else
         {
+            await WriteQuarantineAsync(cancellationToken);
+            if (RowLimitFailure() is { } failure)
+            {
+                await FinishAsync(CampaignPhase.Failed, failure, cancellationToken);
+                return;
+            }
+
             State.Phase = CampaignPhase.Committing;
             await WriteStateAsync(cancellationToken);
             await CommitAsync(cancellationToken);
         }
+    }
+
+    /// <summary>Every row the campaign quarantined: rows its stages left out plus the rows of the shards it left out.</summary>
+    private long RowsQuarantined => State.RowsQuarantined + State.Quarantined.Sum(q => q.Rows);
+
+    /// <summary>
+    /// Why the campaign must not commit although every shard is done: nothing to commit, or more of its rows
+    /// quarantined than the spec allows. A version that is mostly missing is damage, not success.
+    /// </summary>
+    private string? RowLimitFailure()
+    {
+        var spec = State.Spec!;
+        if (!State.CountsRows) return null;
+        long kept = State.StageRowsKept, quarantined = RowsQuarantined, rowsIn = kept + quarantined;
+        string where = State.QuarantineFile is { } file ? $" Reasons: {_store.Describe(file)}." : "";
+        string nothing = NothingCommitted();
+        if (rowsIn == 0) return $"The input has no rows: {nothing}.";
+        if (kept == 0) return string.Create(CultureInfo.InvariantCulture, $"All {rowsIn:N0} rows were quarantined: {nothing}.{where}");
+        double share = (double)quarantined / rowsIn;
+        return share > spec.MaxQuarantinedRowShare
+            ? string.Create(CultureInfo.InvariantCulture, $"{quarantined:N0} of {rowsIn:N0} rows ({share * 100:0.0}%) were quarantined, over the limit of {spec.MaxQuarantinedRowShare * 100:0.##}% (--max-quarantined-rows): {nothing}.{where}")
+            : null;
+    }
+
+    /// <summary>"nothing was committed and NAME stays at vN" (or "... was not created").</summary>
+    private string NothingCommitted()
+    {
+        var spec = State.Spec!;
+        if (!spec.Commits) return "nothing was recorded";
+        return spec.CreatesDataset || State.InputVersion is null
+            ? $"nothing was committed and dataset '{spec.Dataset}' was not created"
+            : $"nothing was committed and {spec.Dataset} stays at v{State.InputVersion}";
+    }
+
+    /// <summary>The quarantine file written before a restart: its checksum and size again, for the commit.</summary>
+    private async Task<QuarantineFile?> ReadQuarantineAsync(CancellationToken cancellationToken)
+    {
+        if (State.QuarantineFile is not { } path) return null;
+        var bytes = await _store.ReadAllBytesAsync(path, cancellationToken);
+        return _quarantine = new QuarantineFile(path, Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length, RowsQuarantined);
+    }
+
+    /// <summary>Writes the file of everything this campaign quarantined (once; it is named by the campaign).</summary>
+    private async Task WriteQuarantineAsync(CancellationToken cancellationToken)
+    {
+        if (State.QuarantineFile is not null || (State.RowsQuarantined == 0 && State.Quarantined.Count == 0)) return;
+        var spec = State.Spec!;
+        // Off the grain scheduler: it reads every result batch of the last stage and the shards' quarantine files.
+        var batches = State.Batches.ToList();
+        var shards = State.Quarantined.ToList();
+        _quarantine = await Task.Run(() => QuarantineReport.WriteAsync(_store, spec.Dataset, Id, batches, shards, cancellationToken), cancellationToken);
+        State.QuarantineFile = _quarantine?.Path;
     }
 
     private void Dispatch()
@@ -287,6 +377,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         if (_options.RequireGpuSilos)
         {
             State.Message = $"Waiting for a gpu silo to run stage '{stage}': the cluster has none active.";
+            DispatchBlocked("no gpu silo is active");
             LogWaitingForGpu(Id, stage);
             return null;
         }
@@ -332,6 +423,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
                 // No gpu silo can take them: put the shards back without charging an attempt, and say so in the status.
                 if (!IsActive) return;
                 State.Message = $"Waiting for a gpu silo to run stage '{tasks[0].Stage}': {e.Message}";
+                DispatchBlocked(e.Message);
                 foreach (var task in tasks)
                 {
                     if (!StillInFlight(task)) continue;
@@ -375,6 +467,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
     private void Dispatched(int slot, StageDevice device, List<ShardTask> tasks, string silo)
     {
         _dispatchFailures = 0;
+        _dispatchFailingSince = null;
         if (!_siloAddresses.TryGetValue(silo, out var address)) _siloAddresses[silo] = address = SiloAddress.FromParsableString(silo);
         _slotSilos[(device, slot)] = address;
         foreach (var task in tasks)
@@ -405,10 +498,33 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         }
 
         _dispatchFailures = Math.Min(_dispatchFailures + 1, 16);
+        DispatchBlocked(error.Message);
         State.Message = $"Waiting to dispatch stage '{tasks[0].Stage}': {error.Message}";
         LogDispatchRetry(Id, tasks.Count, error.Message);
 
         // No AdvanceAsync here: this runs between other turns, and the next tick (or report) moves the campaign on.
+    }
+
+    /// <summary>Notes that shards could not be dispatched, and since when: a wait that lasts past the dispatch timeout fails the campaign.</summary>
+    private void DispatchBlocked(string error)
+    {
+        _dispatchFailingSince ??= _time.GetUtcNow();
+        _lastDispatchError = error;
+    }
+
+    /// <summary>
+    /// Fails the campaign when dispatching has kept failing for longer than its dispatch timeout: failed dispatches
+    /// charge no attempt (the shards never ran), so without this bound a dispatch that can never succeed retries forever.
+    /// </summary>
+    private async Task<bool> DispatchTimedOutAsync(CancellationToken cancellationToken)
+    {
+        if (_dispatchFailingSince is not { } since || State.Phase != CampaignPhase.Running) return false;
+        var limit = State.Spec!.DispatchTimeout ?? _options.DispatchTimeout;
+        if (_time.GetUtcNow() - since < limit) return false;
+        string stage = State.Spec.Stages[State.StageIndex];
+        await FinishAsync(CampaignPhase.Failed,
+            $"No silo took the shards of stage '{stage}' for {limit} (the dispatch timeout, Ram:Campaigns:DispatchTimeout): {_lastDispatchError} {NothingCommitted()}.", cancellationToken);
+        return true;
     }
 
     private int? NextShard(DateTimeOffset now)
@@ -447,6 +563,15 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
             State.Quarantined.Add(new QuarantinedShard(shard, stage, reason, await RowsOfAsync(shard, cancellationToken)));
             LogQuarantined(Id, stage, shard, reason);
             await WriteStateAsync(cancellationToken);
+            if (State.Quarantined.Count > State.Spec.MaxQuarantinedShards)
+            {
+                // Not the rows' fault (a missing or damaged input, a misconfigured or failing stage): committing without
+                // the shard would pass off a partial version as the whole. Fail now instead of finishing the others.
+                string allowed = State.Spec.MaxQuarantinedShards == 0 ? "no shard may be" : $"at most {State.Spec.MaxQuarantinedShards} may be";
+                await FinishAsync(CampaignPhase.Failed,
+                    $"Shard {shard} failed at stage '{stage}' ({reason}), and {allowed} left out (--max-quarantined-shards): {NothingCommitted()}.", cancellationToken);
+            }
+
             return;
         }
 
@@ -559,8 +684,15 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
             await _store.WriteAsync(path, batch.ToJsonArray(), BlobCondition.IfNotExists, cancellationToken);
             if (State.StageIndex != stage || !IsActive) return; // the campaign moved on or ended meanwhile
             State.Batches.Add(path);
+            State.StageRowsKept += batch.RowsKept;
+            State.RowsQuarantined += batch.RowsQuarantined;
             // Unlisted before the next writer may run, so no later state write lists a batch whose results are requeued.
-            await WriteStateAsync(cancellationToken, undo: () => State.Batches.Remove(path));
+            await WriteStateAsync(cancellationToken, undo: () =>
+            {
+                State.Batches.Remove(path);
+                State.StageRowsKept -= batch.RowsKept;
+                State.RowsQuarantined -= batch.RowsQuarantined;
+            });
             int batchIndex = State.Batches.IndexOf(path);
             foreach (int shard in batch.Shards) _book.MarkSaved(shard, batchIndex);
         }
@@ -576,13 +708,35 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         }
     }
 
-    /// <summary>Every state write goes through here: a background flush and a turn must not write at once (ETag).</summary>
+    /// <summary>
+    /// Every state write goes through here: a background flush and a turn must not write at once (ETag). A failed write is
+    /// tried again a few times (the storage's hiccups, and a write whose response was lost, which the grain storage
+    /// recognizes as done); a write refused because another activation wrote the state deactivates this one, whose
+    /// memory is stale, so the next call rebuilds the campaign from storage.
+    /// </summary>
     private async Task WriteStateAsync(CancellationToken cancellationToken, Action? undo = null)
     {
         await _stateWrites.WaitAsync(cancellationToken);
         try
         {
-            await _state.WriteStateAsync(cancellationToken);
+            for (int attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await _state.WriteStateAsync(cancellationToken);
+                    return;
+                }
+                catch (Orleans.Storage.InconsistentStateException)
+                {
+                    DeactivateOnIdle();
+                    throw;
+                }
+                catch (Exception e) when (attempt < StateWriteAttempts && e is not OperationCanceledException)
+                {
+                    LogStateWriteRetry(Id, attempt, e);
+                    await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), _time, cancellationToken);
+                }
+            }
         }
         catch when (undo is not null)
         {
@@ -595,6 +749,8 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         }
     }
 
+    private const int StateWriteAttempts = 4;
+
     private async Task CommitAsync(CancellationToken cancellationToken)
     {
         var spec = State.Spec!;
@@ -605,7 +761,10 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
             State.ConfigHash,
             State.Batches,
             State.Quarantined,
-            new Dictionary<string, string>(spec.Config) { ["stages"] = string.Join(",", spec.Stages) });
+            new Dictionary<string, string>(spec.Config) { ["stages"] = string.Join(",", spec.Stages) })
+        {
+            Quarantine = _quarantine ?? await ReadQuarantineAsync(cancellationToken),
+        };
         try
         {
             var version = await GrainFactory.GetGrain<IDatasetGrain>(spec.Dataset).CommitAsync(request, cancellationToken);
@@ -629,56 +788,113 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
     private async Task FinishAsync(CampaignPhase phase, string? message, CancellationToken cancellationToken)
     {
         if (_flushing is { IsCompleted: false } flushing) await flushing;
-        State.Phase = phase;
-        State.Message = message;
-        State.EndedAt = _time.GetUtcNow();
-        _inFlight.Clear();
-        _retries.Clear();
-        _unflushed.Dispose();
-        await WriteStateAsync(cancellationToken);
-        _timer?.Dispose();
-        _timer = null;
-        if (await this.GetReminder(ResumeReminder) is { } reminder) await this.UnregisterReminder(reminder);
+        // Watchers see the end only once it is recorded and the dataset released (its running marker gone), so what
+        // they do next (delete it, collect, copy it) never meets a half-finished campaign.
+        _shownPhase = State.Phase;
+        try
+        {
+            State.Phase = phase;
+            State.Message = message;
+            State.EndedAt = _time.GetUtcNow();
+            _inFlight.Clear();
+            _retries.Clear();
+            _unflushed.Dispose();
+            await WriteStateAsync(cancellationToken);
+            _timer?.Dispose();
+            _timer = null;
+            if (await this.GetReminder(ResumeReminder) is { } reminder) await this.UnregisterReminder(reminder);
+            await UnmarkRunningAsync();
+        }
+        finally
+        {
+            _shownPhase = null;
+        }
+
         if (phase != CampaignPhase.Completed) LogEnded(Id, phase, message ?? "");
     }
 
-    private async Task ResolveInputAsync(CampaignSpec spec, CancellationToken cancellationToken)
+    /// <summary>The phase status calls report while <see cref="FinishAsync"/> records the end.</summary>
+    private CampaignPhase? _shownPhase;
+
+    /// <summary>The campaign no longer holds its dataset: its output is committed or garbage now.</summary>
+    private async Task UnmarkRunningAsync()
+    {
+        try
+        {
+            await _store.DeleteAsync(DatasetPaths.Running(State.Spec!.Dataset, Id));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A marker left behind only keeps files from collection; `ram datasets gc` names it.
+            LogUnmarkFailed(Id, e);
+        }
+    }
+
+    /// <summary>What a campaign runs over, resolved and checked when it starts.</summary>
+    private sealed record ResolvedInput(int? Version, int ShardSpace, List<int> Absent, long Rows);
+
+    private async Task<ResolvedInput> ResolveInputAsync(CampaignSpec spec, CancellationToken cancellationToken)
     {
         int? head = await _catalog.GetHeadVersionAsync(spec.Dataset, cancellationToken);
         if (spec.CreatesDataset && head is not null)
         {
-            throw new InvalidOperationException($"Dataset '{spec.Dataset}' already exists (version {head}); choose a new name.");
+            throw new ConflictException($"Dataset '{spec.Dataset}' already exists (version {head}); choose a new name.");
         }
 
         if (spec.SourcePlanPath is { } planPath)
         {
-            State.ShardSpace = (await SourcePlan.ReadAsync(_store, planPath, cancellationToken)).Chunks.Count;
-            State.InputVersion = head;
-            return;
+            var plan = await SourcePlan.ReadAsync(_store, planPath, cancellationToken);
+            long lines = 0;
+            foreach (var chunk in plan.Chunks)
+            {
+                using var json = JsonDocument.Parse(chunk);
+                if (json.RootElement.TryGetProperty("rows", out var rows)) lines += rows.GetInt64();
+            }
+
+            if (plan.Chunks.Count == 0)
+            {
+                string source = spec.Config.TryGetValue("source", out var path) ? $"{path} has no rows" : "its source plan lists no rows";
+                throw new InvalidDataException($"Campaign '{Id}' has nothing to do: {source}.");
+            }
+
+            return new ResolvedInput(head, plan.Chunks.Count, [], lines);
         }
 
         int version = spec.InputVersion ?? head
-            ?? throw new InvalidOperationException($"Dataset '{spec.Dataset}' has no version to run campaign '{Id}' on.");
+            ?? throw new DatasetNotFoundException($"Dataset '{spec.Dataset}' has no version to run campaign '{Id}' on.");
         var root = await _catalog.OpenAsync(spec.Dataset, version, cancellationToken);
-        State.InputVersion = version;
-        State.ShardSpace = root.Segments.Count == 0 ? 0 : root.Segments[^1].LastShardId + 1;
+        if (root.Segments.Count == 0) throw new InvalidDataException($"Dataset '{spec.Dataset}' version {version} has no shards: campaign '{Id}' has nothing to do.");
+
+        // A version whose manifest lost a segment would run every shard of it into a failure: refuse it up front.
+        var missing = (await Task.WhenAll(root.Segments.Select(async segment => (segment, found: await _store.GetPropertiesAsync(segment.Path, cancellationToken) is not null))))
+            .Where(s => !s.found).Select(s => s.segment).ToList();
+        if (missing.Count > 0)
+        {
+            var first = missing[0];
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                $"Dataset '{spec.Dataset}' version {version} is damaged: {missing.Count} of its {root.Segments.Count} manifest segments are missing from {_store.Location} (first: '{first.Path}', shards {first.FirstShardId}-{first.LastShardId}). Campaign '{Id}' was not started; `ram datasets verify {spec.Dataset}@{version}` lists the damage."));
+        }
+
+        var absent = new List<int>();
         var present = new HashSet<int>();
         foreach (var segment in root.Segments.Where(s => s.Shards != s.LastShardId - s.FirstShardId + 1))
         {
             await foreach (var entry in _catalog.ReadShardsAsync(root with { Segments = [segment] }, cancellationToken)) present.Add(entry.ShardId);
-            State.AbsentShards.AddRange(Enumerable.Range(segment.FirstShardId, segment.LastShardId - segment.FirstShardId + 1).Where(id => !present.Contains(id)));
+            absent.AddRange(Enumerable.Range(segment.FirstShardId, segment.LastShardId - segment.FirstShardId + 1).Where(id => !present.Contains(id)));
         }
 
         // Ids in the gaps between segments' ranges (segments are sorted and disjoint).
         int next = 0;
         foreach (var segment in root.Segments)
         {
-            for (int id = next; id < segment.FirstShardId; id++) State.AbsentShards.Add(id);
+            for (int id = next; id < segment.FirstShardId; id++) absent.Add(id);
             next = segment.LastShardId + 1;
         }
+
+        return new ResolvedInput(version, root.Segments[^1].LastShardId + 1, absent, root.Rows);
     }
 
-    private void Validate(CampaignSpec spec)
+    private async Task ValidateAsync(CampaignSpec spec, CancellationToken cancellationToken)
     {
         BlobPath.ValidateSegment(spec.Dataset, "dataset name");
         BlobPath.ValidateSegment(Id, "campaign id");
@@ -687,6 +903,12 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         if (spec.MaxInFlight is < 1 or > 100_000) throw new ArgumentException($"MaxInFlight {spec.MaxInFlight} is outside 1..100000.");
         if (spec.MaxAttempts is < 1 or > 100) throw new ArgumentException($"MaxAttempts {spec.MaxAttempts} is outside 1..100.");
         if (spec.CreatesDataset && !spec.Commits) throw new ArgumentException("A campaign that creates a dataset must commit it (Commits is false).");
+        if (spec.MaxQuarantinedShards < 0) throw new ArgumentException($"MaxQuarantinedShards {spec.MaxQuarantinedShards} is negative.");
+        if (spec.MaxQuarantinedRowShare is < 0 or > 1 || double.IsNaN(spec.MaxQuarantinedRowShare)) throw new ArgumentException($"MaxQuarantinedRowShare {spec.MaxQuarantinedRowShare} is outside 0..1.");
+        if (spec.DispatchTimeout is { } timeout && timeout <= TimeSpan.Zero) throw new ArgumentException($"DispatchTimeout {timeout} is not positive.");
+
+        // Each stage checks the settings it needs now, not once per shard after dispatch.
+        foreach (var stage in spec.Stages.Distinct(StringComparer.Ordinal)) await _stages.Get(stage).ValidateAsync(spec, cancellationToken);
     }
 
     private CampaignStatus Status()
@@ -707,7 +929,7 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
         return new CampaignStatus
         {
             CampaignId = Id,
-            Phase = State.Phase,
+            Phase = _shownPhase ?? State.Phase,
             Dataset = spec?.Dataset,
             Kind = spec?.Kind,
             StageIndex = State.StageIndex,
@@ -727,6 +949,14 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
             Message = State.Message,
             Quarantined = State.Quarantined,
             Silo = RuntimeIdentity,
+            // A source's rows are known once read: its planned lines count blank ones, which are no rows.
+            RowsIn = spec?.SourcePlanPath is not null && State.Phase is CampaignPhase.Committing or CampaignPhase.Completed
+                ? State.StageRowsKept + RowsQuarantined
+                : State.RowsIn,
+            RowsKept = State.StageRowsKept,
+            RowsQuarantined = RowsQuarantined,
+            QuarantineFile = State.QuarantineFile,
+            QuarantineLocation = State.QuarantineFile is { } file ? _store.Describe(file) : null,
         };
     }
 
@@ -788,6 +1018,12 @@ public sealed partial class CampaignGrain : Grain, ICampaignGrain, IRemindable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: commit attempt {Attempt} failed")]
     private partial void LogCommitRetry(string campaignId, int attempt, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: writing its state failed (attempt {Attempt}); trying again")]
+    private partial void LogStateWriteRetry(string campaignId, int attempt, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: could not remove its running marker; collection keeps its files until it is removed")]
+    private partial void LogUnmarkFailed(string campaignId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId} ended {Phase}: {Message}")]
     private partial void LogEnded(string campaignId, CampaignPhase phase, string message);

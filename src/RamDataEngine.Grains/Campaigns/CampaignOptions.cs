@@ -35,6 +35,12 @@ public sealed class CampaignOptions
     /// </summary>
     public bool RequireGpuSilos { get; set; }
 
+    /// <summary>
+    /// How long shards may keep failing to be dispatched (no silo takes them: none hosts their worker, a stage no silo
+    /// has, a gpu silo required and absent) before the campaign fails with the last error. A campaign's spec may set its own.
+    /// </summary>
+    public TimeSpan DispatchTimeout { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>Worker grain slots per device kind; activations spread over silos, so more slots spread wider.</summary>
     [Range(1, 4096)]
     public int WorkerSlots { get; set; } = 64;

@@ -52,4 +52,22 @@ public sealed class CampaignState
 
     /// <summary>Rows processed before the running stage, so throughput covers only the running stage.</summary>
     [Id(18)] public long RowsAtStageStart { get; set; }
+
+    /// <summary>Rows of the input: the input version's rows, or the lines the source plan lists.</summary>
+    [Id(19)] public long RowsIn { get; set; }
+
+    /// <summary>Rows in the saved entries of the running stage (written with the batches that hold them).</summary>
+    [Id(20)] public long StageRowsKept { get; set; }
+
+    /// <summary>Rows the stages quarantined one by one in saved entries, over every stage (quarantined shards' rows are in <see cref="Quarantined"/>).</summary>
+    [Id(21)] public long RowsQuarantined { get; set; }
+
+    /// <summary>The merged quarantine file written before the commit, once written.</summary>
+    [Id(22)] public string? QuarantineFile { get; set; }
+
+    /// <summary>
+    /// True for campaigns started since rows are counted: a campaign started before (its state restored after an upgrade)
+    /// has no row counts, so the row limits are not applied to it.
+    /// </summary>
+    [Id(23)] public bool CountsRows { get; set; }
 }

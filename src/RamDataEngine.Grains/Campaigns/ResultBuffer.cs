@@ -17,10 +17,18 @@ internal sealed class ResultBuffer : IDisposable
 
     public IReadOnlyList<int> Shards => _shards;
 
-    public void Add(int shard, ReadOnlySpan<byte> entryJson)
+    /// <summary>Rows in the buffered entries.</summary>
+    public long RowsKept { get; private set; }
+
+    /// <summary>Rows the buffered shards' tasks quarantined.</summary>
+    public long RowsQuarantined { get; private set; }
+
+    public void Add(int shard, ReadOnlySpan<byte> entryJson, long rowsKept = 0, long rowsQuarantined = 0)
     {
         Append(entryJson);
         _shards.Add(shard);
+        RowsKept += rowsKept;
+        RowsQuarantined += rowsQuarantined;
     }
 
     /// <summary>Takes back the entries of a batch that could not be written, after those added since.</summary>
@@ -30,6 +38,8 @@ internal sealed class ResultBuffer : IDisposable
         // The other's entries without its opening bracket: the comma-separated entries themselves.
         Append(other._bytes.AsSpan(1, other._length - 1));
         _shards.AddRange(other._shards);
+        RowsKept += other.RowsKept;
+        RowsQuarantined += other.RowsQuarantined;
     }
 
     /// <summary>The entries as a JSON array; valid until the buffer changes.</summary>
@@ -46,6 +56,7 @@ internal sealed class ResultBuffer : IDisposable
         _bytes = [];
         _length = 0;
         _shards.Clear();
+        RowsKept = RowsQuarantined = 0;
     }
 
     private void Append(ReadOnlySpan<byte> json)

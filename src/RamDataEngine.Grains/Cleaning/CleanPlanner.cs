@@ -105,6 +105,16 @@ public static class CleanPlanner
         };
     }
 
+    /// <summary>Refuses a campaign whose config a clean stage cannot run with: options out of range, no model, a model not stored.</summary>
+    public static async Task ValidateAsync(CampaignSpec spec, Models.ModelStore models, string stage, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        string modelId = Stages.StageSettingException.Require(spec, stage, ModelKey, "a model id; see `ram models list`");
+        Stages.StageSettingException.Check(stage, () => OptionsFrom(spec.Config));
+        await Models.ModelSettings.RequireModelsAsync(models, stage, ModelKey, modelId, cancellationToken).ConfigureAwait(false);
+        await Models.ModelSettings.RequireTrustAsync(models, stage, spec.Config, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The model a clean campaign judges labels with.</summary>
     public static string ModelOf(IReadOnlyDictionary<string, string> config)
         => config.GetValueOrDefault(ModelKey) ?? throw new ArgumentException($"A clean campaign needs config '{ModelKey}' (a model id).");

@@ -17,6 +17,8 @@ public sealed class CleanSampleStage(ModelStore models, TrustProvider trust, IGr
 
     public StageDevice Device => StageDevice.Cpu;
 
+    public Task ValidateAsync(CampaignSpec spec, CancellationToken cancellationToken) => CleanPlanner.ValidateAsync(spec, models, Name, cancellationToken);
+
     public async Task<ShardStageResult> RunAsync(ShardStageContext context, CancellationToken cancellationToken)
     {
         var options = CleanPlanner.OptionsFrom(context.Config);
@@ -55,6 +57,8 @@ public sealed class CleanApplyStage(ModelStore models, TrustProvider trust, IGra
     public string Name => CleanPlanner.ApplyStage;
 
     public StageDevice Device => StageDevice.Cpu;
+
+    public Task ValidateAsync(CampaignSpec spec, CancellationToken cancellationToken) => CleanPlanner.ValidateAsync(spec, models, Name, cancellationToken);
 
     public async Task<ShardStageResult> RunAsync(ShardStageContext context, CancellationToken cancellationToken)
     {

@@ -48,6 +48,7 @@ public sealed class DatasetGrain(DatasetCatalog catalog) : Grain, IDatasetGrain
             RemovedShards = request.QuarantinedShards
                 .Select(q => new RemovedShard(q.ShardId, q.Stage, q.Reason, q.Rows))
                 .ToList(),
+            Quarantine = request.Quarantine is { } q ? new ShardFileRef(q.Path, q.Sha256, q.Bytes, q.Rows) : null,
         };
         try
         {
@@ -67,7 +68,10 @@ public sealed class DatasetGrain(DatasetCatalog catalog) : Grain, IDatasetGrain
         int version = (request.ParentVersion ?? 0) + 1;
         if (await catalog.GetHeadVersionAsync(Dataset, cancellationToken) is not { } head || head < version) return null;
         var root = await catalog.OpenAsync(Dataset, version, cancellationToken);
-        return root.Lineage.CampaignId == request.CampaignId && root.Lineage.ConfigHash == request.ConfigHash ? ToInfo(root) : null;
+        if (root.Lineage.CampaignId != request.CampaignId || root.Lineage.ConfigHash != request.ConfigHash) return null;
+        // The earlier attempt may have stopped between its version and HEAD: finish its work.
+        await catalog.RepairHeadAsync(Dataset, cancellationToken);
+        return ToInfo(root);
     }
 
     internal static DatasetVersionInfo ToInfo(VersionRoot root) => new(

@@ -120,10 +120,11 @@ public sealed partial class ShardExecutor : BackgroundService
         activity?.SetTag("ram.campaign", task.CampaignId);
         activity?.SetTag("ram.stage", task.Stage);
         activity?.SetTag("ram.shard", task.ShardId);
+        ShardEntry? entry = null;
         try
         {
             var stage = _stages.Get(task.Stage);
-            var (entry, chunk) = await _inputs.ResolveAsync(task, cancellationToken).ConfigureAwait(false);
+            (entry, var chunk) = await _inputs.ResolveAsync(task, cancellationToken).ConfigureAwait(false);
             var context = new ShardStageContext { Task = task, Store = _store, Input = entry, SourceChunk = chunk, Silo = _silo };
             var result = await stage.RunAsync(context, cancellationToken).ConfigureAwait(false);
             if (result.Entry.ShardId != task.ShardId)
@@ -139,13 +140,16 @@ public sealed partial class ShardExecutor : BackgroundService
                 Attempt = task.Attempt,
                 EntryJson = ShardEntryJson.ToUtf8(result.Entry),
                 Rows = result.Rows,
+                RowsKept = result.Entry.Rows,
+                // Rows this task quarantined itself; those its input entry already counted were quarantined earlier.
+                RowsQuarantined = Math.Max(0, result.Entry.QuarantinedRows - (entry?.QuarantinedRows ?? 0)),
                 Silo = _silo,
                 Elapsed = Stopwatch.GetElapsedTime(started),
             };
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            bool permanent = e is ShardInputException or KeyNotFoundException;
+            bool permanent = ShardFailures.Classify(e).Permanent;
             LogShardFailed(task.CampaignId, task.Stage, task.ShardId, task.Attempt, permanent, e);
             CampaignMetrics.RecordShard(task, Stopwatch.GetElapsedTime(started), 0, succeeded: false);
             return new ShardOutcome
@@ -153,7 +157,7 @@ public sealed partial class ShardExecutor : BackgroundService
                 StageIndex = task.StageIndex,
                 ShardId = task.ShardId,
                 Attempt = task.Attempt,
-                Error = $"{e.GetType().Name}: {e.Message}",
+                Error = ShardFailures.Describe(e),
                 Permanent = permanent,
                 Silo = _silo,
                 Elapsed = Stopwatch.GetElapsedTime(started),

@@ -22,6 +22,14 @@ public sealed class IngestStage : IShardStage
 
     public StageDevice Device => StageDevice.Cpu;
 
+    public Task ValidateAsync(RamDataEngine.Contracts.CampaignSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.SourcePlanPath is null
+            ? throw new StageSettingException($"Stage '{StageName}' reads a source plan, and this campaign has none: ingest with `ram ingest FILE.jsonl --dataset NAME`.")
+            : Task.CompletedTask;
+    }
+
     public async Task<ShardStageResult> RunAsync(ShardStageContext context, CancellationToken cancellationToken)
     {
         var chunk = IngestChunk.Parse(context.SourceChunk
@@ -36,6 +44,9 @@ public sealed class IngestStage : IShardStage
             throw new ShardInputException($"Source file of shard {context.ShardId} is gone: {e.Message}", e);
         }
 
+        await CheckUnchangedAsync(chunk, context.ShardId, cancellationToken);
+        var duplicates = chunk.Duplicates?.ToDictionary(d => d.Line) ?? [];
+
         var provenance = new ShardProvenance(CampaignId: context.Task.CampaignId, Stage: StageName);
         var quarantine = new List<QuarantineRecord>();
         await using var writer = await ShardWriter<BaseShardBatch>.CreateAsync(
@@ -43,7 +54,12 @@ public sealed class IngestStage : IShardStage
         var batch = new BaseShardBatch();
         await foreach (var item in source.ReadChunkAsync(chunk.ToSourceChunk(), cancellationToken))
         {
-            if (item.Row is { } row)
+            if (item.Row is { } repeated && duplicates.TryGetValue(item.Line, out var duplicate))
+            {
+                quarantine.Add(new QuarantineRecord(repeated.SourceKey, $"{Path.GetFileName(chunk.Path)}:line {item.Line}", QuarantineReasons.DuplicateId,
+                    $"Its id ({duplicate.Key}) is the id of line {duplicate.FirstLine}, which is kept."));
+            }
+            else if (item.Row is { } row)
             {
                 batch.Add(item.Line, row.SourceKey, row.ImageBytes, row.ImageUri, row.Captions, row.Source, row.Width, row.Height, row.TruthLabels, row.TruthKnown);
                 if (batch.Count >= BatchRows)
@@ -72,6 +88,20 @@ public sealed class IngestStage : IShardStage
         return new ShardStageResult(entry, file.Rows + quarantine.Count);
     }
 
+    /// <summary>
+    /// Refuses a chunk whose bytes are not those that were planned: a file edited since would otherwise put rows of two
+    /// versions of it in one dataset (some shards read before the edit, some after).
+    /// </summary>
+    private static async Task CheckUnchangedAsync(IngestChunk chunk, int shard, CancellationToken cancellationToken)
+    {
+        if (chunk.Sha256 is not { } planned) return;
+        string? actual = await SourceScanner.HashRangeAsync(chunk.Path, chunk.StartOffset, chunk.EndOffset, cancellationToken);
+        if (actual == planned) return;
+        string what = actual is null ? "it is now shorter than that" : "their content differs";
+        throw new ShardInputException(string.Create(CultureInfo.InvariantCulture,
+            $"The source {chunk.Path} changed since it was planned: shard {shard} is lines {chunk.FirstLine:N0}-{chunk.FirstLine + chunk.LineCount - 1:N0} (bytes {chunk.StartOffset:N0}-{chunk.EndOffset:N0}), and {what}. One dataset cannot mix two versions of a file: start the ingest over (`ram ingest ... --restart`)."));
+    }
+
     /// <summary>Rows buffered before a row group is handed to the writer; images make rows large.</summary>
     private const int BatchRows = 256;
 
@@ -96,6 +126,12 @@ public static class QuarantineJson
 public sealed record IngestChunk(
     string Path, string SourceName, int Index, long StartOffset, long EndOffset, long FirstLine, int LineCount, int MaxCaptionChars, long Rows)
 {
+    /// <summary>SHA-256 of the chunk's bytes when it was planned; null in plans written before sources were pinned.</summary>
+    public string? Sha256 { get; init; }
+
+    /// <summary>Lines of the chunk whose id an earlier line has: quarantined as <c>duplicate-id</c>.</summary>
+    public IReadOnlyList<DuplicateRow>? Duplicates { get; init; }
+
     public static IngestChunk From(JsonlSource source, SourceChunk chunk, JsonlSourceOptions options) => new(
         source.JsonlPath, source.SourceName, chunk.Index, chunk.StartOffset, chunk.EndOffset, chunk.FirstLine, chunk.LineCount, options.MaxCaptionChars, chunk.LineCount);
 

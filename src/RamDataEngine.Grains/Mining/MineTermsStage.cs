@@ -35,6 +35,13 @@ public sealed class MineTermsStage(IGrainFactory grains) : IShardStage
 
     public StageDevice Device => StageDevice.Cpu;
 
+    public Task ValidateAsync(CampaignSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        StageSettingException.Check(StageName, () => OptionsFrom(spec.Config));
+        return Task.CompletedTask;
+    }
+
     /// <summary>The mining options a campaign's config names (defaults for keys it leaves out).</summary>
     public static MiningOptions OptionsFrom(IReadOnlyDictionary<string, string> config)
     {

@@ -38,6 +38,23 @@ public sealed class AnnotateStage(ModelStore models, Trust.TrustProvider trust) 
 
     public StageDevice Device => StageDevice.Cpu;
 
+    public async Task ValidateAsync(RamDataEngine.Contracts.CampaignSpec spec, CancellationToken cancellationToken)
+    {
+        string modelId = StageSettingException.Require(spec, StageName, ModelKey, "a model id; see `ram models list`");
+        StageSettingException.Check(StageName, () =>
+        {
+            ParseFloat(spec.Config.GetValueOrDefault(FloorKey), FloorKey);
+            ParseFloat(spec.Config.GetValueOrDefault(ThresholdKey), ThresholdKey);
+            CandidatesOf(spec.Config);
+        });
+        await ModelSettings.RequireModelsAsync(models, StageName, ModelKey, modelId, cancellationToken);
+        await ModelSettings.RequireTrustAsync(models, StageName, spec.Config, cancellationToken);
+        if (spec.Config.GetValueOrDefault(ThresholdFileKey) is { } path && !await ModelSettings.ExistsAsync(models, StageName, path, cancellationToken))
+        {
+            throw new StageSettingException($"Stage '{StageName}' setting '{ThresholdFileKey}' names '{path}', which is not in the store.");
+        }
+    }
+
     public async Task<ShardStageResult> RunAsync(ShardStageContext context, CancellationToken cancellationToken)
     {
         string modelIds = context.Config.GetValueOrDefault(ModelKey) ?? throw new ArgumentException($"Stage '{StageName}' needs config '{ModelKey}' (a model id, or one per fold joined by ',').");

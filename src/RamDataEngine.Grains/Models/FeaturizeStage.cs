@@ -37,6 +37,13 @@ public sealed partial class FeaturizeStage(EncoderProvider encoders, ILogger<Fea
 
     public StageDevice Device => StageDevice.Gpu;
 
+    public Task ValidateAsync(RamDataEngine.Contracts.CampaignSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        StageSettingException.Check(StageName, () => ParseDevice(spec.Config.GetValueOrDefault(DeviceKey)));
+        return Task.CompletedTask;
+    }
+
     public static ComputeDevice ParseDevice(string? value) => value?.ToLowerInvariant() switch
     {
         null or "" or "cpu" => ComputeDevice.Cpu,

@@ -1,3 +1,4 @@
+using RamDataEngine.Contracts;
 using RamDataEngine.Datasets.Shards;
 using RamDataEngine.Datasets.Versions;
 using RamDataEngine.Grains.Stages;
@@ -22,6 +23,13 @@ public sealed class ParseStage(VocabularyStore vocabularies) : IShardStage
     public string Name => StageName;
 
     public StageDevice Device => StageDevice.Cpu;
+
+    public async Task ValidateAsync(CampaignSpec spec, CancellationToken cancellationToken)
+    {
+        string id = StageSettingException.Require(spec, StageName, VocabularyKey, "a stored vocabulary id; `ram parse --vocab` stores one");
+        StageSettingException.Check(StageName, () => VocabularyStore.PathOf(id));
+        if (!await vocabularies.ExistsAsync(id, cancellationToken)) throw new StageSettingException($"Stage '{StageName}' setting '{VocabularyKey}' names vocabulary '{id}', which is not in the store ({VocabularyStore.PathOf(id)}).");
+    }
 
     public async Task<ShardStageResult> RunAsync(ShardStageContext context, CancellationToken cancellationToken)
     {

@@ -34,6 +34,10 @@ public sealed class VocabularyStore(IBlobStore store)
         return vocabulary.Id;
     }
 
+    /// <summary>Whether the vocabulary is stored.</summary>
+    public async Task<bool> ExistsAsync(string vocabularyId, CancellationToken cancellationToken = default)
+        => await store.GetPropertiesAsync(PathOf(vocabularyId), cancellationToken).ConfigureAwait(false) is not null;
+
     public async Task<TagVocabulary> LoadAsync(string vocabularyId, CancellationToken cancellationToken = default)
     {
         var bytes = await store.ReadAllBytesAsync(PathOf(vocabularyId), cancellationToken).ConfigureAwait(false);

@@ -39,6 +39,15 @@ public sealed class BlobGrainStorage(string name, string serviceId, IBlobStore s
         }
         catch (BlobConditionFailedException e)
         {
+            // A retry of a write whose response was lost finds the blob already holding these very bytes: that is this
+            // write having happened, not another activation's.
+            if (await store.ReadAsync(PathOf(stateName, grainId)).ConfigureAwait(false) is { } current && current.Data.Span.SequenceEqual(data.ToMemory().Span))
+            {
+                grainState.ETag = current.Properties.ETag;
+                grainState.RecordExists = true;
+                return;
+            }
+
             throw new InconsistentStateException($"Grain storage '{name}': state '{stateName}' of {grainId} was written by another activation.", e);
         }
     }

@@ -26,6 +26,40 @@ public interface IShardStage
     StageDevice Device { get; }
 
     Task<ShardStageResult> RunAsync(ShardStageContext context, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Checks, when a campaign is started and before anything is dispatched, that its spec gives this stage what it
+    /// needs (required settings, values in range, the artifacts they name); throws <see cref="StageSettingException"/>
+    /// naming the setting and the stage. A campaign that would fail on every shard is refused instead of started.
+    /// </summary>
+    Task ValidateAsync(CampaignSpec spec, CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>A campaign's spec does not give a stage a setting it needs, or gives a bad value: the campaign is refused.</summary>
+public sealed class StageSettingException(string message) : ArgumentException(message)
+{
+    /// <summary>The value of a required setting, or a refusal naming the setting, the stage and how to set it.</summary>
+    public static string Require(CampaignSpec spec, string stage, string key, string what)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.Config.TryGetValue(key, out var value) && !string.IsNullOrWhiteSpace(value)
+            ? value
+            : throw new StageSettingException($"Stage '{stage}' needs setting '{key}' ({what}); none was given. Pass it with --set {key}=VALUE.");
+    }
+
+    /// <summary>Runs a check that throws <see cref="ArgumentException"/> and refuses the campaign with its message, naming the stage.</summary>
+    public static void Check(string stage, Action check)
+    {
+        ArgumentNullException.ThrowIfNull(check);
+        try
+        {
+            check();
+        }
+        catch (ArgumentException e) when (e is not StageSettingException)
+        {
+            throw new StageSettingException($"Stage '{stage}': {e.Message}");
+        }
+    }
 }
 
 /// <summary>What a stage sees of one shard task.</summary>

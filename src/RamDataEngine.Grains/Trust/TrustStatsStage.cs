@@ -24,6 +24,13 @@ public sealed class TrustStatsStage(ModelStore models) : IShardStage
 
     public StageDevice Device => StageDevice.Cpu;
 
+    public async Task ValidateAsync(Contracts.CampaignSpec spec, CancellationToken cancellationToken)
+    {
+        string modelIds = StageSettingException.Require(spec, StageName, ModelKey, "a model id, or one per fold joined by ','; see `ram models list`");
+        await ModelSettings.RequireModelsAsync(models, StageName, ModelKey, modelIds, cancellationToken);
+        await ModelSettings.RequireTrustAsync(models, StageName, spec.Config, cancellationToken);
+    }
+
     public async Task<ShardStageResult> RunAsync(ShardStageContext context, CancellationToken cancellationToken)
     {
         string ids = context.Config.GetValueOrDefault(ModelKey) ?? throw new ArgumentException($"Stage '{StageName}' needs config '{ModelKey}' (model ids).");

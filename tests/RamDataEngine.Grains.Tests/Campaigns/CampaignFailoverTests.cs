@@ -59,6 +59,34 @@ public sealed class CampaignFailoverTests : IDisposable
         Assert.All(saved, shard => Assert.Single(IdsDatasets.RunsOf(id), r => r.ShardId == shard));
     }
 
+    [Fact]
+    public async Task Campaign_FaultsInGrainStateWritesAndTheCommitPath_CompletesWithEveryRowExactlyOnce()
+    {
+        await using var cluster = await RamTestCluster.StartAsync(_storage.Path, settings: new Dictionary<string, string?> { ["Ram:Test:Faults"] = "state-and-commit" });
+        var input = await IdsDatasets.CreateAsync(_catalog, "drill", shards: 80, rowsPerShard: 3);
+        var campaign = cluster.Grains.GetGrain<ICampaignGrain>("c-drill");
+
+        await campaign.StartAsync(CampaignGrainTests.Spec("drill", "copy-ids") with { MaxInFlight = 6 });
+        var status = await CampaignRuns.WaitAsync(campaign);
+
+        Assert.True(status.Phase == CampaignPhase.Completed, status.Message);
+        Assert.Equal(2, status.OutputVersion);
+        await WaitForVersionAsync("drill", 2);
+        var output = await _catalog.OpenAsync("drill", 2);
+        await AssertReconciledAsync(input, output);
+        var ids = await IdsDatasets.ReadIdsAsync(_catalog, output);
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.Null(await _catalog.Store.GetPropertiesAsync(DatasetPaths.Version("drill", 3)));
+        Assert.Contains("\"version\":2", System.Text.Encoding.UTF8.GetString(await _catalog.Store.ReadAllBytesAsync(DatasetPaths.Head("drill"))));
+        foreach (var kind in new[] { TargetedFaultStore.GrainState, TargetedFaultStore.VersionFile, TargetedFaultStore.Head })
+        {
+            Assert.True(TargetedFaultStore.Injected.Keys.Any(k => k.StartsWith(kind, StringComparison.Ordinal)), $"no fault was injected in {kind} writes: {string.Join(", ", TargetedFaultStore.Injected)}");
+        }
+
+        Assert.True(TargetedFaultStore.Injected.ContainsKey($"{TargetedFaultStore.GrainState}/after"), "a lost response on a grain-state write was injected");
+        Assert.True(TargetedFaultStore.Injected.ContainsKey($"{TargetedFaultStore.VersionFile}/after"), "a lost response on the commit point was injected");
+    }
+
     private static CampaignSpec SlowSpec(string dataset)
         => CampaignGrainTests.Spec(dataset, "slow-copy-ids", ("delayMs", "100")) with { MaxInFlight = 6 };
 

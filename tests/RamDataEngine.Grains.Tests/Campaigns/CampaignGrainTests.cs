@@ -72,22 +72,106 @@ public sealed class CampaignGrainTests(ThreeSiloFixture fixture)
     }
 
     [Fact]
-    public async Task Campaign_PoisonedShard_IsQuarantinedWithReasonAndTheRestCommit()
+    public async Task Campaign_PoisonedShard_FailsTheCampaignAndLeavesTheHead()
+    {
+        await IdsDatasets.CreateAsync(_catalog, "poison-fails", shards: 30, rowsPerShard: 4);
+
+        var status = await RunAsync("c-poison-fails", Spec("poison-fails", "poisoned-copy-ids", ("poison", "17")) with { MaxAttempts = 3 });
+
+        Assert.Equal(CampaignPhase.Failed, status.Phase);
+        Assert.Contains("Shard 17 failed at stage 'poisoned-copy-ids'", status.Message);
+        Assert.Contains("shard 17 is poisoned", status.Message);
+        Assert.Contains("--max-quarantined-shards", status.Message);
+        Assert.Contains("poison-fails stays at v1", status.Message);
+        Assert.Null(status.OutputVersion);
+        Assert.Equal(1, await _catalog.GetHeadVersionAsync("poison-fails"));
+    }
+
+    [Fact]
+    public async Task Campaign_PoisonedShardAllowed_IsQuarantinedWithReasonAndTheRestCommit()
     {
         await IdsDatasets.CreateAsync(_catalog, "poison", shards: 30, rowsPerShard: 4);
 
-        var status = await RunAsync("c-poison", Spec("poison", "poisoned-copy-ids", ("poison", "17")) with { MaxAttempts = 3 });
+        var status = await RunAsync("c-poison", Spec("poison", "poisoned-copy-ids", ("poison", "17")) with { MaxAttempts = 3, MaxQuarantinedShards = 1 });
 
         Assert.Equal(CampaignPhase.Completed, status.Phase);
         var quarantined = Assert.Single(status.Quarantined);
         Assert.Equal(17, quarantined.ShardId);
         Assert.Contains("shard 17 is poisoned", quarantined.Reason);
         Assert.Contains("gave up after 3 attempts", quarantined.Reason);
+        Assert.Equal((120L, 116L, 4L), (status.RowsIn, status.RowsKept, status.RowsQuarantined));
         var output = await _catalog.OpenAsync("poison", 2);
         Assert.Equal(29, output.Shards);
         Assert.Equal(4, output.QuarantinedRows);
         Assert.Equal(29 * 4 + 4, output.Rows + output.QuarantinedRows);
         Assert.Contains("poisoned", Assert.Single(output.RemovedShards).Reason);
+        var report = System.Text.Encoding.UTF8.GetString(await _catalog.Store.ReadAllBytesAsync(output.Quarantine!.Path));
+        Assert.Contains("\"shard\":17", report);
+        Assert.Equal(4, output.Quarantine.Rows);
+    }
+
+    [Fact]
+    public async Task Campaign_DamagedInputFile_FailsAtOnceWithoutRetryAndLeavesTheHead()
+    {
+        var input = await IdsDatasets.CreateAsync(_catalog, "damaged", shards: 12, rowsPerShard: 3);
+        var victim = await _catalog.GetShardAsync(input, 5);
+        await _catalog.Store.WriteAsync(victim.Files["base"].Path, "999\n"u8.ToArray());
+
+        var status = await RunAsync("c-damaged", Spec("damaged", "copy-ids") with { MaxAttempts = 3 });
+
+        Assert.Equal(CampaignPhase.Failed, status.Phase);
+        Assert.Contains("input damaged", status.Message);
+        Assert.Contains(victim.Files["base"].Path, status.Message);
+        Assert.Single(IdsDatasets.RunsOf("c-damaged"), r => r.ShardId == 5);
+        Assert.Equal(1, await _catalog.GetHeadVersionAsync("damaged"));
+    }
+
+    [Fact]
+    public async Task StartAsync_ManifestSegmentMissing_IsRefusedAndTheHeadStays()
+    {
+        var input = await IdsDatasets.CreateAsync(_catalog, "no-manifest", shards: 6, rowsPerShard: 2);
+        foreach (var segment in input.Segments) await _catalog.Store.DeleteAsync(segment.Path);
+        var campaign = fixture.Cluster.Grains.GetGrain<ICampaignGrain>("c-no-manifest");
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => campaign.StartAsync(Spec("no-manifest", "copy-ids")));
+
+        Assert.Contains("version 1 is damaged", error.Message);
+        Assert.Contains("manifest segments are missing", error.Message);
+        Assert.Equal(CampaignPhase.Pending, (await campaign.GetStatusAsync()).Phase);
+        Assert.Empty(IdsDatasets.RunsOf("c-no-manifest"));
+        Assert.Equal(1, await _catalog.GetHeadVersionAsync("no-manifest"));
+    }
+
+    [Fact]
+    public async Task StartAsync_StageSettingMissing_IsRefusedBeforeAnyDispatch()
+    {
+        await IdsDatasets.CreateAsync(_catalog, "no-vocabulary", shards: 4, rowsPerShard: 2);
+        var campaign = fixture.Cluster.Grains.GetGrain<ICampaignGrain>("c-no-vocabulary");
+
+        var error = await Assert.ThrowsAnyAsync<ArgumentException>(() => campaign.StartAsync(Spec("no-vocabulary", "parse")));
+        var again = await Assert.ThrowsAnyAsync<ArgumentException>(() => campaign.StartAsync(Spec("no-vocabulary", "parse", ("vocabulary", "nosuch"))));
+
+        Assert.Contains("Stage 'parse' needs setting 'vocabulary'", error.Message);
+        Assert.Contains("--set vocabulary=", error.Message);
+        Assert.Contains("names vocabulary 'nosuch', which is not in the store", again.Message);
+        var status = await campaign.GetStatusAsync();
+        Assert.Equal(CampaignPhase.Pending, status.Phase);
+        Assert.Null(status.Kind);
+        Assert.Equal(1, await _catalog.GetHeadVersionAsync("no-vocabulary"));
+    }
+
+    [Fact]
+    public async Task Campaign_DispatchNeverSucceeds_FailsAfterTheDispatchTimeoutWithTheLastError()
+    {
+        await IdsDatasets.CreateAsync(_catalog, "undispatchable", shards: 4, rowsPerShard: 2);
+
+        var status = await RunAsync($"{RefuseDispatchFilter.Prefix}c", Spec("undispatchable", "copy-ids") with { DispatchTimeout = TimeSpan.FromSeconds(2) });
+
+        Assert.Equal(CampaignPhase.Failed, status.Phase);
+        Assert.Contains("dispatch timeout", status.Message);
+        Assert.Contains(RefuseDispatchFilter.Error, status.Message);
+        Assert.Equal(0, status.FailedAttempts);
+        Assert.Equal(1, await _catalog.GetHeadVersionAsync("undispatchable"));
     }
 
     [Fact]

@@ -44,6 +44,81 @@ public sealed class IngestCampaignTests(ThreeSiloFixture fixture) : IDisposable
         Assert.Equal(5, root.Shards);
         var reasons = await QuarantineReasonsAsync(root);
         Assert.Equal(["captions-empty", "image-missing", "image-path-invalid", "image-truncated", "json-malformed"], reasons.Order());
+        Assert.Equal((125L, 120L, 5L), (status.RowsIn, status.RowsKept, status.RowsQuarantined));
+        Assert.Equal(root.Quarantine!.Path, status.QuarantineFile);
+        Assert.Equal(5, root.Quarantine.Rows);
+        var merged = System.Text.Encoding.UTF8.GetString(await _catalog.Store.ReadAllBytesAsync(root.Quarantine.Path)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(5, merged.Length);
+        Assert.True(File.Exists(status.QuarantineLocation), status.QuarantineLocation);
+    }
+
+    [Fact]
+    public async Task Ingest_EveryRowRejected_FailsWithoutCreatingTheDatasetAndSaysWhereTheReasonsAre()
+    {
+        var generated = await SceneDatasetWriter.WriteAsync(_source.Path, 30, new SceneGeneratorOptions { Seed = 8 });
+        // The JSONL moved away from its images: every image_file resolves to nothing.
+        string moved = _source.Combine("elsewhere", "dataset.jsonl");
+        Directory.CreateDirectory(Path.GetDirectoryName(moved)!);
+        File.Move(generated.JsonlPath, moved);
+
+        var spec = await IngestPlanner.PlanAsync(_catalog.Store, "c-ingest-moved", "moved", moved, rowsPerShard: 10);
+        var status = await RunAsync("c-ingest-moved", spec);
+
+        Assert.Equal(CampaignPhase.Failed, status.Phase);
+        Assert.Contains("All 30 rows were quarantined", status.Message);
+        Assert.Contains("dataset 'moved' was not created", status.Message);
+        Assert.Equal((30L, 0L, 30L), (status.RowsIn, status.RowsKept, status.RowsQuarantined));
+        Assert.Null(await _catalog.GetHeadVersionAsync("moved"));
+        var merged = System.Text.Encoding.UTF8.GetString(await _catalog.Store.ReadAllBytesAsync(status.QuarantineFile!));
+        Assert.Equal(30, merged.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Contains("image-missing", merged);
+        Assert.Contains(status.QuarantineLocation!, status.Message);
+    }
+
+    [Fact]
+    public async Task Ingest_MostRowsRejected_FailsOverTheRowLimitUnlessRaised()
+    {
+        var generated = await SceneDatasetWriter.WriteAsync(_source.Path, 10, new SceneGeneratorOptions { Seed = 9 });
+        await File.AppendAllLinesAsync(generated.JsonlPath, Enumerable.Range(0, 15).Select(i => $$"""{"image_file": "images/gone-{{i}}.png", "captions": ["a cat"]}"""));
+
+        var strict = await RunAsync("c-ingest-mostly-bad", await IngestPlanner.PlanAsync(_catalog.Store, "c-ingest-mostly-bad", "mostly-bad", generated.JsonlPath, rowsPerShard: 10));
+        var lenient = await RunAsync("c-ingest-mostly-bad-ok",
+            await IngestPlanner.PlanAsync(_catalog.Store, "c-ingest-mostly-bad-ok", "mostly-bad-ok", generated.JsonlPath, rowsPerShard: 10) with { MaxQuarantinedRowShare = 0.8 });
+
+        Assert.Equal(CampaignPhase.Failed, strict.Phase);
+        Assert.Contains("15 of 25 rows (60.0%) were quarantined, over the limit of 50%", strict.Message);
+        Assert.Null(await _catalog.GetHeadVersionAsync("mostly-bad"));
+        Assert.Equal(CampaignPhase.Completed, lenient.Phase);
+        Assert.Equal(10, (await _catalog.OpenAsync("mostly-bad-ok", 1)).Rows);
+    }
+
+    [Fact]
+    public async Task Ingest_SourceChangedAfterPlanning_FailsNamingTheChangedLinesAndCreatesNothing()
+    {
+        var generated = await SceneDatasetWriter.WriteAsync(_source.Path, 30, new SceneGeneratorOptions { Seed = 12 });
+        var spec = await IngestPlanner.PlanAsync(_catalog.Store, "c-ingest-changed", "changed", generated.JsonlPath, rowsPerShard: 10);
+        var lines = await File.ReadAllLinesAsync(generated.JsonlPath);
+        await File.WriteAllLinesAsync(generated.JsonlPath, lines.Take(12).Concat(lines.Skip(14)));
+
+        var status = await RunAsync("c-ingest-changed", spec);
+
+        Assert.Equal(CampaignPhase.Failed, status.Phase);
+        Assert.Contains("changed since it was planned", status.Message);
+        Assert.Contains("--restart", status.Message);
+        Assert.Null(await _catalog.GetHeadVersionAsync("changed"));
+    }
+
+    [Fact]
+    public async Task Ingest_EmptySource_IsRefusedAtStart()
+    {
+        string empty = _source.Combine("empty.jsonl");
+        await File.WriteAllTextAsync(empty, "");
+        var spec = await IngestPlanner.PlanAsync(_catalog.Store, "c-ingest-empty", "empty", empty, rowsPerShard: 10);
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => fixture.Cluster.Grains.GetGrain<ICampaignGrain>("c-ingest-empty").StartAsync(spec));
+
+        Assert.Contains("has no rows", error.Message);
+        Assert.Null(await _catalog.GetHeadVersionAsync("empty"));
     }
 
     [Fact]
