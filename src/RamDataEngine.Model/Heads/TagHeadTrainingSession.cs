@@ -51,14 +51,22 @@ public sealed class TagHeadTrainingSession : IDisposable
         if (options.Threads > 0) torch.set_num_threads(options.Threads);
         (_trainRows, _validationRows) = Split(features.Count, options.ValidationFraction, options.Seed);
 
-        torch.manual_seed(options.Seed);
-        _model = TagHeadModules.Create(config);
-        _best = TagHeadModules.Create(config);
+        // The seed and the weight draws share torch's global generator: two sessions starting at once on a silo (the
+        // engine's fold heads train in parallel) would interleave their draws and lose determinism.
+        lock (SeededInit)
+        {
+            torch.manual_seed(options.Seed);
+            _model = TagHeadModules.Create(config);
+            _best = TagHeadModules.Create(config);
+        }
+
         _model.to(_device);
         _best.to(_device);
         TagHeadSerializer.CopyState(_model, _best);
         _optimizer = new AdamWOptimizer(_model.parameters(), options.LearningRate, options.WeightDecay);
     }
+
+    private static readonly Lock SeededInit = new();
 
     public TagHeadTrainingOptions Options { get; }
 
